@@ -1,0 +1,159 @@
+package gen
+
+import "github.com/gen-go/gen/internal/sysmsg"
+
+// The mailbox is part of Process, guarded by Process.mu: an unbounded slice
+// queue that the process goroutine swaps out whole (one lock per batch), a
+// one-token wake channel the goroutine parks on (so synctest sees it durably
+// blocked), and the hibernation flag that tells a sender to start the
+// goroutine again.
+
+type envKind uint8
+
+const (
+	kInfo envKind = iota // plain message: HandleInfo
+	kCast                // HandleCast
+	kCall                // HandleCall, with from
+	kExit                // exit signal to a trapping process: ExitSignal
+	kSys                 // *sysmsg.Msg, with from when it wants a reply
+)
+
+type envelope struct {
+	kind envKind
+	msg  any
+	from From
+}
+
+// Overflow says what happens when a bounded mailbox is full.
+type Overflow uint8
+
+const (
+	// Reject refuses the message: the sender's Send, Cast or Call returns
+	// ErrMailboxFull and the receiver is not affected.
+	Reject Overflow = iota
+	// ExitOnOverflow refuses the message as Reject does and also ends the
+	// receiver with exit reason ErrMailboxFull, as a crash.
+	ExitOnOverflow
+)
+
+// enqueueLocked appends e. p.mu must be held and p alive. It reports what the
+// caller must do after unlocking: wake the parked goroutine or start one.
+func (p *Process) enqueueLocked(e envelope) (wake, spawn bool) {
+	p.q = append(p.q, e)
+	if e.kind == kCall || (e.kind == kSys && e.from.slot != nil) {
+		p.watchLocked(e.from)
+	}
+	if p.parked {
+		p.parked = false
+		return true, false
+	}
+	if p.hib {
+		p.hib = false
+		return false, true
+	}
+	return false, false
+}
+
+func (p *Process) notify(wake, spawn bool) {
+	if wake {
+		p.wake <- struct{}{}
+	} else if spawn {
+		p.rt.goTracked(p.run)
+	}
+}
+
+// push delivers e to p. A dead p drops it, as Erlang does. A full bounded
+// mailbox refuses counted messages with ErrMailboxFull.
+func (p *Process) push(e envelope) error {
+	p.mu.Lock()
+	if p.state != alive {
+		p.mu.Unlock()
+		return nil
+	}
+	if p.limit > 0 && e.kind <= kCall && len(p.q) >= p.limit {
+		policy := p.overflow
+		p.mu.Unlock()
+		if policy == ExitOnOverflow {
+			p.exit(ErrMailboxFull)
+		}
+		return ErrMailboxFull
+	}
+	wake, spawn := p.enqueueLocked(e)
+	p.mu.Unlock()
+	p.notify(wake, spawn)
+	return nil
+}
+
+// pushCall is push for a call: it reports ErrNoProc when p is already dead,
+// so the caller fails at once instead of waiting.
+func (p *Process) pushCall(e envelope) error {
+	p.mu.Lock()
+	if p.state != alive {
+		p.mu.Unlock()
+		return ErrNoProc
+	}
+	if p.limit > 0 && e.kind == kCall && len(p.q) >= p.limit {
+		policy := p.overflow
+		p.mu.Unlock()
+		if policy == ExitOnOverflow {
+			p.exit(ErrMailboxFull)
+		}
+		return ErrMailboxFull
+	}
+	wake, spawn := p.enqueueLocked(e)
+	p.mu.Unlock()
+	p.notify(wake, spawn)
+	return nil
+}
+
+// takeLocked moves queued messages to the goroutine's batch, or one message
+// for a bounded mailbox (so that the limit counts what is waiting). p.mu must
+// be held; it reports false when nothing is queued.
+func (p *Process) takeLocked() bool {
+	if len(p.q) == 0 {
+		return false
+	}
+	if p.limit > 0 {
+		p.batch = append(p.batch[:0], p.q[0])
+		p.q[0] = envelope{}
+		p.q = p.q[1:]
+		if len(p.q) == 0 {
+			p.q = nil
+		}
+	} else {
+		p.batch, p.q = p.q, p.batch[:0]
+	}
+	p.bi = 0
+	return true
+}
+
+// takeSysLocked removes and returns the first system message in the queue,
+// for a suspended process. p.mu must be held.
+func (p *Process) takeSysLocked() (envelope, bool) {
+	for i, e := range p.q {
+		if e.kind == kSys {
+			copy(p.q[i:], p.q[i+1:])
+			p.q[len(p.q)-1] = envelope{}
+			p.q = p.q[:len(p.q)-1]
+			return e, true
+		}
+	}
+	return envelope{}, false
+}
+
+// unreadLocked puts the rest of the goroutine's batch back in front of the
+// queue, so that a suspended process can pick system messages out of it.
+func (p *Process) unreadLocked() {
+	if p.bi >= len(p.batch) {
+		return
+	}
+	rest := append([]envelope(nil), p.batch[p.bi:]...)
+	clear(p.batch)
+	p.batch, p.bi = p.batch[:0], 0
+	p.q = append(rest, p.q...)
+}
+
+func isSysTerminate(e envelope) bool {
+	m, ok := e.msg.(*sysmsg.Msg)
+	return ok && m.Kind == sysmsg.Terminate
+}

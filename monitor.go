@@ -1,0 +1,152 @@
+package gen
+
+// A monitor held on a process: either another process, which gets a Down
+// message, or a channel, for waiters that are not processes.
+type monitor struct {
+	owner *Process
+	ch    chan Down
+	name  Dest
+}
+
+func (m monitor) fire(d Down) {
+	if m.owner != nil {
+		_ = m.owner.push(envelope{kind: kInfo, msg: d})
+		return
+	}
+	m.ch <- d
+}
+
+// A monitor the calling process holds, kept so Demonitor can find its target.
+type heldMonitor struct {
+	target *Process
+}
+
+// addMonitor records m on p under ref. It reports false when p is dead.
+func (p *Process) addMonitor(ref Ref, m monitor) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.state != alive {
+		return false
+	}
+	if p.monitors == nil {
+		p.monitors = make(map[Ref]monitor)
+	}
+	p.monitors[ref] = m
+	return true
+}
+
+func (p *Process) removeMonitor(ref Ref) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.monitors[ref]
+	delete(p.monitors, ref)
+	return ok
+}
+
+// Monitor starts watching the process at to and returns a new Ref. When that
+// process exits, this process gets one [Down] message with the Ref and the
+// exit reason; if there is no such process, the Down (reason [ErrNoProc])
+// arrives at once. A name is resolved now, and the Down then carries the name
+// as well. Monitors are one-way, and each call makes a separate monitor.
+func (p *Process) Monitor(to Dest) Ref {
+	ref := p.rt.MakeRef()
+	var name Dest
+	if _, isPID := to.(PID); !isPID {
+		name = to
+	}
+	t, err := p.rt.resolve(to)
+	m := monitor{owner: p, name: name}
+	if err == nil && t.addMonitor(ref, m) {
+		if p.held == nil {
+			p.held = make(map[Ref]heldMonitor)
+		}
+		p.held[ref] = heldMonitor{target: t}
+		return ref
+	}
+	reason := ErrNoProc
+	if err != nil {
+		reason = err
+		if _, down := err.(*NodeDownError); down {
+			reason = ErrNoConnection
+		}
+	}
+	d := Down{Ref: ref, Name: name, Reason: reason}
+	if pid, ok := to.(PID); ok {
+		d.PID = pid
+	} else if t != nil {
+		d.PID = t.pid
+	}
+	m.fire(d)
+	return ref
+}
+
+// Demonitor stops the monitor ref, so that no Down for it arrives after
+// Demonitor returns. With flush, a Down for ref already in the mailbox is
+// removed too. It returns true, as Erlang's demonitor does.
+func (p *Process) Demonitor(ref Ref, flush bool) bool {
+	if h, ok := p.held[ref]; ok {
+		h.target.removeMonitor(ref)
+		delete(p.held, ref)
+	}
+	if flush {
+		p.flushDown(ref)
+	}
+	return true
+}
+
+func (p *Process) flushDown(ref Ref) {
+	keep := func(e envelope) bool {
+		d, ok := e.msg.(Down)
+		return !(e.kind == kInfo && ok && d.Ref == ref)
+	}
+	out := p.batch[:p.bi]
+	for _, e := range p.batch[p.bi:] {
+		if keep(e) {
+			out = append(out, e)
+		}
+	}
+	clear(p.batch[len(out):])
+	p.batch = out
+	p.mu.Lock()
+	q := p.q[:0]
+	for _, e := range p.q {
+		if keep(e) {
+			q = append(q, e)
+		}
+	}
+	clear(p.q[len(q):])
+	p.q = q
+	p.mu.Unlock()
+}
+
+// Watch monitors the process at to from outside any process: the returned
+// channel receives one [Down] when it exits, or at once when there is no such
+// process. Cancel with [Runtime.Unwatch].
+func (rt *Runtime) Watch(to Dest) (Ref, <-chan Down) {
+	ref := rt.MakeRef()
+	ch := make(chan Down, 1)
+	var name Dest
+	if _, isPID := to.(PID); !isPID {
+		name = to
+	}
+	t, err := rt.resolve(to)
+	if err == nil && t.addMonitor(ref, monitor{ch: ch, name: name}) {
+		return ref, ch
+	}
+	d := Down{Ref: ref, Name: name, Reason: ErrNoProc}
+	if pid, ok := to.(PID); ok {
+		d.PID = pid
+	}
+	if _, down := err.(*NodeDownError); down {
+		d.Reason = ErrNoConnection
+	}
+	ch <- d
+	return ref, ch
+}
+
+// Unwatch cancels a [Runtime.Watch] on the process at pid.
+func (rt *Runtime) Unwatch(pid PID, ref Ref) {
+	if t := rt.lookup(pid); t != nil {
+		t.removeMonitor(ref)
+	}
+}

@@ -1,0 +1,607 @@
+package gen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gen-go/gen/internal/sysmsg"
+)
+
+const (
+	alive uint8 = iota
+	dead
+)
+
+type actKind uint8
+
+const (
+	actNone actKind = iota
+	actTimeout
+	actHibernate
+	actContinue
+)
+
+// A Process is the handle of a running process, given to every callback. It
+// is also the process's [context.Context]: Done is closed and Err returns
+// [context.Canceled] once the process has died, and passing it (or a context
+// derived from it) to [Call], [StartLink] or [Stop] tells them which process
+// is calling.
+//
+// Self, Runtime, Alive and the context methods may be used from any
+// goroutine. The other methods act for the process and belong on its own
+// goroutine, inside callbacks.
+type Process struct {
+	rt  *Runtime
+	pid PID
+
+	mu       sync.Mutex // guards the fields down to dead
+	state    uint8
+	reason   error
+	q        []envelope
+	parked   bool // the goroutine waits on wake and expects one token
+	hib      bool // no goroutine: the next message starts one
+	wake     chan struct{}
+	done     chan struct{} // made on first use of Done
+	trap     bool
+	links    map[PID]struct{}
+	monitors map[Ref]monitor // monitors others hold on this process
+	watchers *callSlot       // callers waiting on this process (intrusive list)
+	name     Name
+	via      *Via
+	limit    int
+	overflow Overflow
+
+	dead atomic.Bool // set with state = dead, for cheap checks
+
+	// Owned by the process goroutine.
+	srv            Server
+	batch          []envelope
+	bi             int
+	parent         PID
+	act            actKind
+	actArg         any
+	deadline       time.Time // for actTimeout
+	timer          *time.Timer
+	hibernateAfter time.Duration
+	suspended      bool
+	started        chan error // Start's acknowledgement, until Init has returned
+	last           any        // the message being handled, for crash reports
+	held           map[Ref]heldMonitor
+}
+
+// Self returns the process's PID.
+func (p *Process) Self() PID { return p.pid }
+
+// Runtime returns the runtime the process belongs to.
+func (p *Process) Runtime() *Runtime { return p.rt }
+
+// Alive reports whether the process has not yet exited.
+func (p *Process) Alive() bool { return !p.dead.Load() }
+
+// Deadline returns no deadline: a process lives until it exits.
+func (p *Process) Deadline() (time.Time, bool) { return time.Time{}, false }
+
+// Done returns a channel closed when the process dies, however it dies. A
+// callback that blocks on something else should also watch Done, so that a
+// killed process's goroutine can return.
+func (p *Process) Done() <-chan struct{} {
+	p.mu.Lock()
+	if p.done == nil {
+		p.done = make(chan struct{})
+		if p.state == dead {
+			close(p.done)
+		}
+	}
+	d := p.done
+	p.mu.Unlock()
+	return d
+}
+
+// Err returns nil while the process is alive and context.Canceled after.
+func (p *Process) Err() error {
+	if p.dead.Load() {
+		return context.Canceled
+	}
+	return nil
+}
+
+type processKey struct{}
+
+// Value returns p for the package's own key and nil for every other key.
+func (p *Process) Value(key any) any {
+	if key == (processKey{}) {
+		return p
+	}
+	return nil
+}
+
+func (p *Process) String() string { return "process " + p.pid.String() }
+
+// processOf returns the process a context comes from, or nil.
+func processOf(ctx context.Context) *Process {
+	if p, ok := ctx.(*Process); ok {
+		return p
+	}
+	if ctx == nil {
+		return nil
+	}
+	p, _ := ctx.Value(processKey{}).(*Process)
+	return p
+}
+
+// Continue asks for HandleContinue(arg) to run as soon as the current
+// callback returns, before any other message: Erlang's {continue, Arg}.
+func (p *Process) Continue(arg any) { p.act, p.actArg = actContinue, arg }
+
+// SetTimeout asks for a [Timeout] message if d passes with no message
+// arriving after the current callback returns: Erlang's Timeout in a
+// callback's result. Any message cancels it; d <= 0 fires at once when the
+// mailbox is empty.
+func (p *Process) SetTimeout(d time.Duration) {
+	p.act, p.actArg = actTimeout, nil
+	p.deadline = time.Now().Add(d)
+}
+
+// Hibernate asks the process to give up its goroutine, and so its stack, once
+// the current callback returns and its mailbox is empty. The next message
+// starts a fresh goroutine. State is kept.
+func (p *Process) Hibernate() { p.act, p.actArg = actHibernate, nil }
+
+// TrapExit sets whether exit signals from linked processes and [Runtime.Exit]
+// arrive as [ExitSignal] messages instead of ending the process, and returns
+// the previous setting. [ErrKill] is never trapped.
+func (p *Process) TrapExit(on bool) bool {
+	p.mu.Lock()
+	old := p.trap
+	p.trap = on
+	p.mu.Unlock()
+	return old
+}
+
+// run is the body of the process goroutine: Init when the process is new,
+// then the loop. It returns when the process dies or hibernates.
+func (p *Process) run() {
+	if !p.rt.passPanic {
+		defer p.recoverCrash()
+	}
+	if p.started != nil {
+		if !p.boot() {
+			return
+		}
+	}
+	p.loop()
+}
+
+// recoverCrash is the one place a callback panic is recovered: the process
+// terminates with a *PanicError.
+func (p *Process) recoverCrash() {
+	r := recover()
+	if r == nil {
+		return
+	}
+	pe := &PanicError{Value: r, Stack: debug.Stack()}
+	if p.started != nil {
+		p.initFailed(pe, true)
+		return
+	}
+	if p.dead.Load() {
+		return
+	}
+	p.terminate(pe, nil)
+}
+
+func (p *Process) loop() {
+	for {
+		if p.dead.Load() {
+			p.dropBatch()
+			return
+		}
+		if p.act == actContinue {
+			arg := p.actArg
+			p.act, p.actArg = actNone, nil
+			h, ok := p.srv.(ContinueHandler)
+			if !ok {
+				p.terminate(&MissingCallbackError{Server: typeName(p.srv), Callback: "HandleContinue"}, nil)
+				return
+			}
+			p.last = arg
+			if err := h.HandleContinue(p, arg); err != nil && !p.dead.Load() {
+				p.terminate(err, nil)
+				return
+			}
+			continue
+		}
+		e, ok := p.receive()
+		if !ok {
+			return
+		}
+		if !p.dispatch(e) {
+			return
+		}
+	}
+}
+
+func (p *Process) dropBatch() {
+	clear(p.batch[p.bi:])
+	p.batch, p.bi = nil, 0
+}
+
+// receive returns the next message to handle, running system messages and
+// timeouts on the way. It returns false when the goroutine must return: the
+// process died or hibernated.
+func (p *Process) receive() (envelope, bool) {
+	for {
+		if p.bi < len(p.batch) && !p.suspended {
+			e := p.batch[p.bi]
+			p.batch[p.bi] = envelope{}
+			p.bi++
+			if e.kind == kSys {
+				if !p.system(e) {
+					return envelope{}, false
+				}
+				continue
+			}
+			p.act = actNone
+			return e, true
+		}
+		p.mu.Lock()
+		if p.state != alive {
+			p.mu.Unlock()
+			return envelope{}, false
+		}
+		if p.suspended {
+			e, ok := p.takeSysLocked()
+			if ok {
+				p.mu.Unlock()
+				if !p.system(e) {
+					return envelope{}, false
+				}
+				continue
+			}
+		} else if p.takeLocked() {
+			p.mu.Unlock()
+			continue
+		}
+		// Nothing to handle.
+		var wait time.Duration
+		timed := false
+		switch {
+		case p.suspended:
+		case p.act == actHibernate:
+			p.hibernateLocked()
+			p.mu.Unlock()
+			return envelope{}, false
+		case p.act == actTimeout:
+			wait, timed = time.Until(p.deadline), true
+			if wait <= 0 {
+				p.mu.Unlock()
+				p.act = actNone
+				return envelope{kind: kInfo, msg: Timeout{}}, true
+			}
+		case p.hibernateAfter > 0:
+			wait, timed = p.hibernateAfter, true
+		}
+		if p.wake == nil {
+			p.wake = make(chan struct{}, 1)
+		}
+		p.parked = true
+		p.mu.Unlock()
+		if !timed {
+			<-p.wake
+			continue
+		}
+		if p.timer == nil {
+			p.timer = time.NewTimer(wait)
+		} else {
+			p.timer.Reset(wait)
+		}
+		select {
+		case <-p.wake:
+			p.timer.Stop()
+			continue
+		case <-p.timer.C:
+		}
+		p.mu.Lock()
+		if !p.parked {
+			// A sender or exit cleared parked and is giving us a token.
+			p.mu.Unlock()
+			<-p.wake
+			continue
+		}
+		p.parked = false
+		p.mu.Unlock()
+		if p.act == actTimeout {
+			p.act = actNone
+			return envelope{kind: kInfo, msg: Timeout{}}, true
+		}
+		p.act = actHibernate
+	}
+}
+
+// hibernateLocked drops the goroutine's resources; the next message starts a
+// new goroutine. p.mu must be held and the mailbox empty.
+func (p *Process) hibernateLocked() {
+	p.hib = true
+	p.act = actNone
+	p.q = nil
+	p.batch, p.bi = nil, 0
+	p.wake = nil
+	if p.timer != nil {
+		p.timer.Stop()
+		p.timer = nil
+	}
+	p.last = nil
+}
+
+// dispatch runs the callback for e. It returns false when the process has
+// ended.
+func (p *Process) dispatch(e envelope) bool {
+	p.last = e.msg
+	switch e.kind {
+	case kCall:
+		h, ok := p.srv.(CallHandler)
+		if !ok {
+			p.terminate(&MissingCallbackError{Server: typeName(p.srv), Callback: "HandleCall"}, nil)
+			return false
+		}
+		reply, err := h.HandleCall(p, e.from, e.msg)
+		if p.dead.Load() {
+			return false
+		}
+		switch {
+		case err == nil:
+			Reply(e.from, reply)
+		case err == NoReply:
+		default:
+			if sr, ok := err.(*stopReply); ok {
+				p.terminate(sr.reason, func() { Reply(e.from, reply) })
+				return false
+			}
+			p.terminate(err, nil)
+			return false
+		}
+	case kCast:
+		h, ok := p.srv.(CastHandler)
+		if !ok {
+			p.terminate(&MissingCallbackError{Server: typeName(p.srv), Callback: "HandleCast"}, nil)
+			return false
+		}
+		if err := h.HandleCast(p, e.msg); err != nil && !p.dead.Load() {
+			p.terminate(err, nil)
+			return false
+		}
+	case kExit:
+		sig := e.msg.(ExitSignal)
+		if !p.parent.IsZero() && sig.From == p.parent {
+			p.terminate(sig.Reason, nil)
+			return false
+		}
+		return p.info(sig)
+	default:
+		return p.info(e.msg)
+	}
+	return !p.dead.Load()
+}
+
+func (p *Process) info(msg any) bool {
+	if d, ok := msg.(Down); ok && p.held != nil {
+		delete(p.held, d.Ref)
+	}
+	h, ok := p.srv.(InfoHandler)
+	if !ok {
+		p.rt.log.Warn("gen: unexpected message", "pid", p.pid.String(), "server", typeName(p.srv),
+			"message", fmt.Sprintf("%v", msg))
+		return true
+	}
+	if err := h.HandleInfo(p, msg); err != nil && !p.dead.Load() {
+		p.terminate(err, nil)
+		return false
+	}
+	return !p.dead.Load()
+}
+
+// terminate runs Terminate with reason, then after (a reply, for
+// StopWithReply), logs a crash report for an abnormal reason, and exits.
+func (p *Process) terminate(reason error, after func()) {
+	reason = orNormal(reason)
+	if t, ok := p.srv.(Terminator); ok {
+		if perr := p.safeTerminate(t, reason); perr != nil {
+			reason = perr
+		}
+	}
+	if after != nil {
+		after()
+	}
+	if IsAbnormal(reason) {
+		p.crashReport(reason)
+	}
+	p.exit(reason)
+}
+
+func (p *Process) safeTerminate(t Terminator, reason error) (perr error) {
+	if !p.rt.passPanic {
+		defer func() {
+			if r := recover(); r != nil {
+				perr = &PanicError{Value: r, Stack: debug.Stack()}
+			}
+		}()
+	}
+	t.Terminate(p, reason)
+	return nil
+}
+
+func (p *Process) crashReport(reason error) {
+	attrs := []any{
+		slog.String("pid", p.pid.String()),
+		slog.String("server", typeName(p.srv)),
+		slog.String("reason", reason.Error()),
+	}
+	p.mu.Lock()
+	name := p.name
+	p.mu.Unlock()
+	if name != "" {
+		attrs = append(attrs, slog.String("name", string(name)))
+	}
+	st := p.formatStatus(Status{State: p.srv, Message: p.last, Reason: reason})
+	attrs = append(attrs, slog.String("last_message", fmt.Sprintf("%v", st.Message)),
+		slog.String("state", fmt.Sprintf("%+v", st.State)))
+	var pe *PanicError
+	if errors.As(reason, &pe) {
+		attrs = append(attrs, slog.String("stack", string(pe.Stack)))
+	}
+	p.rt.log.Error("gen: process terminating", attrs...)
+}
+
+// formatStatus applies the server's FormatStatus, with a placeholder for the
+// state when it panics.
+func (p *Process) formatStatus(s Status) (out Status) {
+	f, ok := p.srv.(StatusFormatter)
+	if !ok {
+		return s
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			out = s
+			out.State = typeName(p.srv) + ".FormatStatus panicked"
+		}
+	}()
+	return f.FormatStatus(s)
+}
+
+// exit ends p with reason, from any goroutine; the first call wins and later
+// ones report false. p is dead to the world when exit returns: its name is
+// released, waiting callers have failed, and its links and monitors have
+// been signalled.
+func (p *Process) exit(reason error) bool {
+	reason = orNormal(reason)
+	p.mu.Lock()
+	if p.state == dead {
+		p.mu.Unlock()
+		return false
+	}
+	p.state = dead
+	p.reason = reason
+	p.dead.Store(true)
+	links, mons, name, via := p.links, p.monitors, p.name, p.via
+	p.links, p.monitors, p.name, p.via = nil, nil, "", nil
+	watchers := p.takeWatchersLocked()
+	clear(p.q)
+	p.q = nil
+	wake := p.parked
+	p.parked = false
+	p.hib = false
+	done := p.done
+	p.mu.Unlock()
+	if wake {
+		p.wake <- struct{}{}
+	}
+	rt := p.rt
+	if name != "" {
+		rt.unregisterOwned(name, p)
+	}
+	if via != nil {
+		via.Registrar.UnregisterName(via.Key, p.pid)
+	}
+	rt.remove(p)
+	if done != nil {
+		close(done)
+	}
+	if len(watchers) > 0 {
+		ee := &ExitError{PID: p.pid, Reason: reason}
+		for _, w := range watchers {
+			w.slot.deliver(w.seq, nil, ee)
+		}
+	}
+	for to := range links {
+		rt.linkSignal(p.pid, to, reason)
+	}
+	for ref, m := range mons {
+		m.fire(Down{Ref: ref, PID: p.pid, Name: m.name, Reason: reason})
+	}
+	if h := rt.hooks; h != nil && h.Exit != nil {
+		h.Exit(p.pid, reason)
+	}
+	return true
+}
+
+// system handles a system message. It returns false when the process ended.
+func (p *Process) system(e envelope) bool {
+	m := e.msg.(*sysmsg.Msg)
+	switch m.Kind {
+	case sysmsg.GetState:
+		Reply(e.from, p.srv)
+	case sysmsg.ReplaceState:
+		Reply(e.from, p.replaceState(m.Replace))
+	case sysmsg.GetStatus:
+		st := p.formatStatus(Status{State: p.srv})
+		s := sysmsg.Status{Suspended: p.suspended, State: st.State, Server: typeName(p.srv)}
+		p.mu.Lock()
+		s.Name = string(p.name)
+		p.mu.Unlock()
+		if !p.parent.IsZero() {
+			s.Parent = p.parent
+		}
+		Reply(e.from, s)
+	case sysmsg.Suspend:
+		if !p.suspended {
+			p.suspended = true
+			p.mu.Lock()
+			p.unreadLocked()
+			p.mu.Unlock()
+		}
+		Reply(e.from, nil)
+	case sysmsg.Resume:
+		p.suspended = false
+		Reply(e.from, nil)
+	case sysmsg.ChangeCode:
+		if !p.suspended {
+			Reply(e.from, ErrNotSuspended)
+			break
+		}
+		Reply(e.from, p.codeChange(m.OldVsn, m.Extra))
+	case sysmsg.Terminate:
+		p.terminate(m.Reason, nil)
+		return false
+	}
+	return true
+}
+
+// ErrNotSuspended is the result of a code change sent to a process that is
+// not suspended (Erlang's {error, {unknown_system_msg, ...}}).
+var ErrNotSuspended = errors.New("gen: process not suspended")
+
+func (p *Process) replaceState(f func(any) any) (res any) {
+	defer func() {
+		if r := recover(); r != nil {
+			res = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	p.srv = f(p.srv)
+	return p.srv
+}
+
+func (p *Process) codeChange(oldVsn, extra any) (res any) {
+	c, ok := p.srv.(CodeChanger)
+	if !ok {
+		return &MissingCallbackError{Server: typeName(p.srv), Callback: "CodeChange"}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			res = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	next, err := c.CodeChange(p, oldVsn, extra)
+	if err != nil {
+		return err
+	}
+	p.srv = next
+	return nil
+}
+
+func typeName(v any) string { return fmt.Sprintf("%T", v) }

@@ -1,0 +1,234 @@
+package gen
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configures a [Runtime]. The zero value is a valid configuration: a
+// node named "nonode@nohost" that logs crash reports to [slog.Default] and
+// applies a 5 s default to calls.
+type Options struct {
+	// Node is the node name carried by every PID. Zero means "nonode@nohost".
+	Node string
+	// Creation distinguishes incarnations of the same node name. Zero means a
+	// random value.
+	Creation uint32
+	// Logger receives crash reports and unexpected-message warnings. Nil
+	// means slog.Default().
+	Logger *slog.Logger
+	// CallTimeout is the wait Call applies when its ctx has no deadline.
+	// Zero means 5 s; negative means no default deadline.
+	CallTimeout time.Duration
+	// PassThroughPanics lets a panic in a callback crash the program instead
+	// of becoming the process's exit reason. Use it when debugging.
+	PassThroughPanics bool
+	// Hooks, if not nil, is called on process events (see [Hooks]).
+	Hooks *Hooks
+	// Transport reaches processes on other nodes. Nil means the runtime is
+	// not distributed: remote destinations fail with a [*NodeDownError].
+	Transport Transport
+}
+
+// A Runtime is a node's whole process world: its process table, names,
+// timers and options. There is no package-level state; two Runtimes in one
+// program are two nodes. Create one with [NewRuntime] and end it with
+// [Runtime.Shutdown] or [Runtime.Close]. Its methods are safe for concurrent
+// use.
+type Runtime struct {
+	node      string
+	creation  uint32
+	log       *slog.Logger
+	hooks     *Hooks
+	transport Transport
+	callWait  time.Duration
+	passPanic bool
+
+	nextID atomic.Uint64
+	nextRf atomic.Uint64
+	closed atomic.Bool
+
+	shards [tableShards]tableShard
+
+	namesMu sync.RWMutex          // guards names
+	names   map[Name]*Process     // local registered names
+	timerMu sync.Mutex            // guards timers
+	timers  map[Ref]*runtimeTimer // pending SendAfter timers
+
+	slots sync.Pool // *callSlot
+	wg    sync.WaitGroup
+}
+
+const tableShards = 32
+
+type tableShard struct {
+	mu sync.RWMutex // guards m
+	m  map[uint64]*Process
+	_  [24]byte // keep shards on separate cache lines
+}
+
+// NewRuntime returns a runtime configured by opts.
+func NewRuntime(opts Options) *Runtime {
+	rt := &Runtime{
+		node:      opts.Node,
+		creation:  opts.Creation,
+		log:       opts.Logger,
+		hooks:     opts.Hooks,
+		transport: opts.Transport,
+		callWait:  opts.CallTimeout,
+		passPanic: opts.PassThroughPanics,
+		names:     make(map[Name]*Process),
+		timers:    make(map[Ref]*runtimeTimer),
+	}
+	if rt.node == "" {
+		rt.node = "nonode@nohost"
+	}
+	for rt.creation == 0 {
+		rt.creation = rand.Uint32()
+	}
+	if rt.log == nil {
+		rt.log = slog.Default()
+	}
+	if rt.callWait == 0 {
+		rt.callWait = 5 * time.Second
+	}
+	for i := range rt.shards {
+		rt.shards[i].m = make(map[uint64]*Process)
+	}
+	rt.slots.New = func() any { return newCallSlot() }
+	return rt
+}
+
+// Node returns the runtime's node name.
+func (rt *Runtime) Node() string { return rt.node }
+
+func (rt *Runtime) newPID() PID {
+	n := rt.nextID.Add(1)
+	return PID{Node: rt.node, ID: uint32(n), Serial: uint32(n >> 32), Creation: rt.creation}
+}
+
+// MakeRef returns a new Ref, unique within this runtime.
+func (rt *Runtime) MakeRef() Ref {
+	n := rt.nextRf.Add(1)
+	return Ref{Node: rt.node, Creation: rt.creation, ID: [3]uint32{uint32(n), uint32(n >> 32), 0}}
+}
+
+func (rt *Runtime) isLocal(pid PID) bool {
+	return pid.Creation == rt.creation && pid.Node == rt.node
+}
+
+func (rt *Runtime) shard(key uint64) *tableShard { return &rt.shards[key%tableShards] }
+
+func (rt *Runtime) insert(p *Process) {
+	s := rt.shard(p.pid.key())
+	s.mu.Lock()
+	s.m[p.pid.key()] = p
+	s.mu.Unlock()
+}
+
+func (rt *Runtime) remove(p *Process) {
+	s := rt.shard(p.pid.key())
+	s.mu.Lock()
+	if s.m[p.pid.key()] == p {
+		delete(s.m, p.pid.key())
+	}
+	s.mu.Unlock()
+}
+
+// lookup returns the live local process for pid, or nil.
+func (rt *Runtime) lookup(pid PID) *Process {
+	if !rt.isLocal(pid) {
+		return nil
+	}
+	s := rt.shard(pid.key())
+	s.mu.RLock()
+	p := s.m[pid.key()]
+	s.mu.RUnlock()
+	return p
+}
+
+// go runs f on a new goroutine tracked by the runtime's WaitGroup.
+func (rt *Runtime) goTracked(f func()) {
+	rt.wg.Add(1)
+	go func() {
+		defer rt.wg.Done()
+		f()
+	}()
+}
+
+// Processes returns the PIDs of all live local processes, in no order.
+func (rt *Runtime) Processes() []PID {
+	var out []PID
+	for i := range rt.shards {
+		s := &rt.shards[i]
+		s.mu.RLock()
+		for _, p := range s.m {
+			out = append(out, p.pid)
+		}
+		s.mu.RUnlock()
+	}
+	return out
+}
+
+func (rt *Runtime) all() []*Process {
+	var out []*Process
+	for i := range rt.shards {
+		s := &rt.shards[i]
+		s.mu.RLock()
+		for _, p := range s.m {
+			out = append(out, p)
+		}
+		s.mu.RUnlock()
+	}
+	return out
+}
+
+// Alive reports whether pid names a live local process.
+func (rt *Runtime) Alive(pid PID) bool {
+	p := rt.lookup(pid)
+	return p != nil && !p.dead.Load()
+}
+
+// Shutdown ends every process and waits for their goroutines. It first sends
+// each process an exit signal with reason [ErrShutdown], as a node stopping
+// does: processes that trap exits run their cleanup, others end at once. When
+// ctx is done before every process has ended, the rest are killed and
+// Shutdown returns ctx.Err() without waiting further. Start fails with
+// [ErrRuntimeClosed] once Shutdown has begun.
+func (rt *Runtime) Shutdown(ctx context.Context) error {
+	rt.closed.Store(true)
+	rt.stopTimers()
+	for _, p := range rt.all() {
+		rt.deliverExit(PID{}, p, ErrShutdown, false)
+	}
+	done := make(chan struct{})
+	go func() {
+		rt.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	for _, p := range rt.all() {
+		p.exit(ErrKilled)
+	}
+	return ctx.Err()
+}
+
+// Close kills every process at once, as [ErrKill] does, and waits for their
+// goroutines to return. A callback that never returns keeps Close waiting;
+// callbacks should watch their process's Done channel.
+func (rt *Runtime) Close() {
+	rt.closed.Store(true)
+	rt.stopTimers()
+	for _, p := range rt.all() {
+		p.exit(ErrKilled)
+	}
+	rt.wg.Wait()
+}

@@ -1,0 +1,238 @@
+package gen
+
+import (
+	"context"
+	"time"
+)
+
+// A StartOption configures [Start] and [StartLink].
+type StartOption func(*startConfig)
+
+type startConfig struct {
+	name           Name
+	named          bool
+	via            *Via
+	hibernateAfter time.Duration
+	limit          int
+	overflow       Overflow
+	err            error
+}
+
+// WithName registers the new process under the local name n before Init runs,
+// so that calls by name made during Init wait for it. If n is taken, Start
+// returns an [*AlreadyStartedError] with the owner's PID and no process runs.
+func WithName(n Name) StartOption {
+	return func(c *startConfig) {
+		if n == "" {
+			c.err = ErrBadName
+		}
+		c.name, c.named = n, true
+	}
+}
+
+// WithVia registers the new process under key in r before Init runs, as
+// Erlang's {via, Module, Name} does. If key is taken, Start returns an
+// [*AlreadyStartedError] and no process runs.
+func WithVia(r Registrar, key any) StartOption {
+	return func(c *startConfig) {
+		if r == nil {
+			c.err = ErrBadName
+		}
+		c.via = &Via{Registrar: r, Key: key}
+	}
+}
+
+// WithHibernateAfter makes the process hibernate by itself after d without
+// messages, whenever no callback timeout is pending. Zero (the default) means
+// never.
+func WithHibernateAfter(d time.Duration) StartOption {
+	return func(c *startConfig) { c.hibernateAfter = d }
+}
+
+// WithMailboxLimit bounds the mailbox to n waiting messages (calls, casts and
+// plain messages; exit signals, monitor notices and system messages always
+// get through). When it is full, policy decides; the sender always sees
+// [ErrMailboxFull]. n <= 0 means unbounded, the default.
+func WithMailboxLimit(n int, policy Overflow) StartOption {
+	return func(c *startConfig) { c.limit, c.overflow = n, policy }
+}
+
+// Start starts a process running srv and returns its PID once Init has
+// returned. ctx bounds the wait for Init: if it is done first, the
+// half-started process is killed and Start returns an error wrapping
+// ctx.Err(). ctx does not bound the process's life.
+//
+// A server without Init starts without a goroutine; its first message starts
+// one. See [Initer] for what Init's result does to Start.
+func Start(ctx context.Context, rt *Runtime, srv Server, opts ...StartOption) (PID, error) {
+	return rt.start(ctx, srv, nil, opts)
+}
+
+// StartLink is [Start] plus a link between the new process and the calling
+// process, which ctx must identify (pass the *Process of the callback you are
+// in). The link is made before Init runs, so a crash in Init reaches the
+// caller. If the start fails and the caller traps exits, the link's exit
+// signal is consumed and no [ExitSignal] stays behind (OTP 26). It returns
+// [ErrNotProcess] when ctx does not come from a process.
+func StartLink(ctx context.Context, rt *Runtime, srv Server, opts ...StartOption) (PID, error) {
+	parent := processOf(ctx)
+	if parent == nil || parent.rt != rt {
+		return PID{}, ErrNotProcess
+	}
+	return rt.start(ctx, srv, parent, opts)
+}
+
+func (rt *Runtime) start(ctx context.Context, srv Server, parent *Process, opts []StartOption) (PID, error) {
+	var cfg startConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.err != nil {
+		return PID{}, cfg.err
+	}
+	if rt.closed.Load() {
+		return PID{}, ErrRuntimeClosed
+	}
+	p := &Process{rt: rt, pid: rt.newPID(), srv: srv, hibernateAfter: cfg.hibernateAfter,
+		limit: cfg.limit, overflow: cfg.overflow}
+	rt.insert(p)
+	if cfg.named {
+		if owner, ok := rt.registerNew(cfg.name, p); !ok {
+			rt.remove(p)
+			return PID{}, &AlreadyStartedError{PID: owner}
+		}
+	}
+	if cfg.via != nil {
+		if !cfg.via.Registrar.RegisterName(cfg.via.Key, p.pid) {
+			if cfg.named {
+				rt.unregisterOwned(cfg.name, p)
+			}
+			rt.remove(p)
+			owner, _ := cfg.via.Registrar.WhereisName(cfg.via.Key)
+			return PID{}, &AlreadyStartedError{PID: owner}
+		}
+		p.via = cfg.via
+	}
+	if parent != nil {
+		p.parent = parent.pid
+		p.links = map[PID]struct{}{parent.pid: {}}
+		if !parent.addLink(p.pid) {
+			// The parent died meanwhile; its exit has left p alone, so
+			// finish the job: p gets the parent's reason like any link.
+			p.exit(ErrKilled)
+			return PID{}, ErrNoProc
+		}
+	}
+	if h := rt.hooks; h != nil && h.Spawn != nil {
+		h.Spawn(p.pid)
+	}
+	if _, ok := srv.(Initer); !ok {
+		p.hib = true // no goroutine until the first message
+		return p.pid, nil
+	}
+	ack := make(chan error, 1)
+	p.started = ack
+	rt.goTracked(p.run)
+	select {
+	case err := <-ack:
+		return p.startResult(err)
+	case <-ctx.Done():
+	}
+	select {
+	case err := <-ack:
+		return p.startResult(err)
+	default:
+	}
+	p.unlinkTrappingParent()
+	p.exit(ErrKilled)
+	return PID{}, &CallError{Op: "start", To: p.pid, Err: ctx.Err()}
+}
+
+func (p *Process) startResult(err error) (PID, error) {
+	if err != nil {
+		return PID{}, err
+	}
+	return p.pid, nil
+}
+
+// boot runs Init in the new process and acknowledges Start. It reports
+// whether the process goes on to its loop.
+func (p *Process) boot() bool {
+	err := error(nil)
+	if in, ok := p.srv.(Initer); ok {
+		err = in.Init(p)
+	}
+	if err != nil {
+		p.initFailed(err, false)
+		return false
+	}
+	ack := p.started
+	p.started = nil
+	ack <- nil
+	return !p.dead.Load()
+}
+
+// initFailed ends a process whose Init failed and acknowledges Start. The
+// name is released before the exit is signalled, and a trapping parent is
+// unlinked first so that no ExitSignal stays behind.
+func (p *Process) initFailed(err error, panicked bool) {
+	ack := p.started
+	p.started = nil
+	reason, result := err, err
+	switch e := err.(type) {
+	case *initFailed:
+		reason, result = ErrNormal, e.reason
+	default:
+		if err == Ignore {
+			reason = ErrNormal
+		}
+	}
+	if !p.dead.Load() {
+		p.releaseNames()
+		p.unlinkTrappingParent()
+		if IsAbnormal(reason) {
+			p.crashReport(reason)
+		}
+		p.exit(reason)
+	}
+	if panicked {
+		result = reason
+	}
+	ack <- result
+}
+
+func (p *Process) releaseNames() {
+	p.mu.Lock()
+	name, via := p.name, p.via
+	p.name, p.via = "", nil
+	p.mu.Unlock()
+	if name != "" {
+		p.rt.unregisterOwned(name, p)
+	}
+	if via != nil {
+		via.Registrar.UnregisterName(via.Key, p.pid)
+	}
+}
+
+// unlinkTrappingParent removes the link to a parent that traps exits, so a
+// failed start leaves no ExitSignal in its mailbox.
+func (p *Process) unlinkTrappingParent() {
+	if p.parent.IsZero() {
+		return
+	}
+	parent := p.rt.lookup(p.parent)
+	if parent == nil {
+		return
+	}
+	parent.mu.Lock()
+	trapping := parent.trap
+	if trapping {
+		delete(parent.links, p.pid)
+	}
+	parent.mu.Unlock()
+	if trapping {
+		p.mu.Lock()
+		delete(p.links, p.parent)
+		p.mu.Unlock()
+	}
+}
