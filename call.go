@@ -3,6 +3,7 @@ package gen
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -20,7 +21,14 @@ type callSlot struct {
 	ch    chan struct{}
 	reply any
 	err   error
-	timer *time.Timer
+
+	// The default deadline. The timer is not reset per call: it stays
+	// armed across calls and, when it fires, either ends the waiting call
+	// whose deadline has passed or re-arms for the time left.
+	rt       *Runtime
+	deadline atomic.Int64 // rt.mono() time; noDeadline when none applies
+	armed    atomic.Bool
+	timer    *time.Timer
 
 	// Membership in the callee's watcher list, guarded by owner.mu.
 	owner      *Process
@@ -28,7 +36,7 @@ type callSlot struct {
 	wseq       uint64
 }
 
-func newCallSlot() any { return &callSlot{ch: make(chan struct{}, 1)} }
+const noDeadline = math.MaxInt64
 
 // deliver completes call seq with a reply or an error. It reports false when
 // the call was already complete or abandoned.
@@ -39,6 +47,51 @@ func (s *callSlot) deliver(seq uint64, reply any, err error) bool {
 	s.reply, s.err = reply, err
 	s.ch <- struct{}{}
 	return true
+}
+
+// expire runs when the slot's timer fires.
+func (s *callSlot) expire() {
+	s.armed.Store(false)
+	for {
+		seq := s.state.Load()
+		if seq == 0 {
+			return
+		}
+		dl := s.deadline.Load()
+		if dl == noDeadline {
+			return
+		}
+		if left := time.Duration(dl - s.rt.mono()); left > 0 {
+			if s.armed.CompareAndSwap(false, true) {
+				s.timer.Reset(left)
+			}
+			return
+		}
+		if s.deliver(seq, nil, errDeadline) {
+			return
+		}
+	}
+}
+
+// begin starts a call on the slot and returns its sequence number. With a
+// default deadline, the deadline is written before the call is marked
+// waiting, so expire never applies an older call's deadline to it.
+func (s *callSlot) begin(wait time.Duration) uint64 {
+	if wait <= 0 {
+		s.deadline.Store(noDeadline)
+	} else {
+		s.deadline.Store(s.rt.mono() + int64(wait))
+	}
+	s.seq++
+	s.state.Store(s.seq)
+	if wait > 0 && s.armed.CompareAndSwap(false, true) {
+		if s.timer == nil {
+			s.timer = time.AfterFunc(wait, s.expire)
+		} else {
+			s.timer.Reset(wait)
+		}
+	}
+	return s.seq
 }
 
 type watcher struct {
@@ -120,9 +173,12 @@ func NoDeadline(ctx context.Context) context.Context {
 // Call works from any goroutine. From inside a callback, pass the *Process
 // (or a context derived from it) as ctx. A reply whose dynamic type is error
 // is returned as Call's error; any other reply must be assignable to R.
-func Call[R any](ctx context.Context, rt *Runtime, to Dest, req any) (R, error) {
+//
+// D is inferred from to: any [Dest] type, or Dest itself. The type parameter
+// spares the boxing of a PID into an interface on every call.
+func Call[R any, D Dest](ctx context.Context, rt *Runtime, to D, req any) (R, error) {
 	var zero R
-	v, err := rt.call(ctx, to, req)
+	v, err := call(ctx, rt, to, req)
 	if err != nil {
 		return zero, err
 	}
@@ -135,59 +191,47 @@ func Call[R any](ctx context.Context, rt *Runtime, to Dest, req any) (R, error) 
 	if e, ok := v.(error); ok {
 		return zero, e
 	}
-	return zero, fmt.Errorf("gen: call %s: reply of type %T is not %T", destString(to), v, zero)
+	return zero, fmt.Errorf("gen: call %s: reply of type %T is not %T", destString(Dest(to)), v, zero)
 }
 
-func (rt *Runtime) call(ctx context.Context, to Dest, req any) (any, error) {
+func call[D Dest](ctx context.Context, rt *Runtime, to D, req any) (any, error) {
 	kind := kCall
 	if _, ok := req.(*sysmsg.Msg); ok {
 		kind = kSys
 	}
 	caller := processOf(ctx)
-	p, err := rt.resolve(to)
+	p, err := resolve(rt, to)
 	if err != nil {
-		return nil, &CallError{Op: "call", To: to, Request: req, Err: err}
+		return nil, &CallError{Op: "call", To: Dest(to), Request: req, Err: err}
 	}
 	if p == caller {
-		return nil, &CallError{Op: "call", To: to, Request: req, Err: ErrCallingSelf}
+		return nil, &CallError{Op: "call", To: Dest(to), Request: req, Err: ErrCallingSelf}
+	}
+	wait := time.Duration(0)
+	if _, ok := ctx.Deadline(); !ok && ctx.Value(noDeadlineKey{}) == nil {
+		wait = rt.callWait
 	}
 	s := rt.slots.Get().(*callSlot)
-	s.seq++
-	s.state.Store(s.seq)
-	from := From{slot: s, seq: s.seq}
+	from := From{slot: s, seq: s.begin(wait)}
 	if caller != nil {
 		from.pid = caller.pid
 	}
 	if err := p.pushCall(envelope{kind: kind, msg: req, from: from}); err != nil {
 		s.state.Store(0)
 		rt.slots.Put(s)
-		return nil, &CallError{Op: "call", To: to, Request: req, Err: err}
+		return nil, &CallError{Op: "call", To: Dest(to), Request: req, Err: err}
 	}
-	var timerC <-chan time.Time
-	if _, ok := ctx.Deadline(); !ok && rt.callWait > 0 && ctx.Value(noDeadlineKey{}) == nil {
-		if s.timer == nil {
-			s.timer = time.NewTimer(rt.callWait)
-		} else {
-			s.timer.Reset(rt.callWait)
-		}
-		timerC = s.timer.C
-	}
-	var cause error
-	select {
-	case <-s.ch:
-	case <-timerC:
-		cause = errDeadline
-	case <-ctx.Done():
-		cause = ctx.Err()
-	}
-	if timerC != nil {
-		s.timer.Stop()
-	}
-	if cause != nil {
-		if s.state.CompareAndSwap(from.seq, 0) {
-			s.reply, s.err = nil, cause
-		} else {
-			<-s.ch // the winner's token is on its way
+	if done := ctx.Done(); done == nil {
+		<-s.ch
+	} else {
+		select {
+		case <-s.ch:
+		case <-done:
+			if s.state.CompareAndSwap(from.seq, 0) {
+				s.reply, s.err = nil, ctx.Err()
+			} else {
+				<-s.ch // the winner's token is on its way
+			}
 		}
 	}
 	p.unwatch(s)
@@ -195,7 +239,7 @@ func (rt *Runtime) call(ctx context.Context, to Dest, req any) (any, error) {
 	s.reply, s.err = nil, nil
 	rt.slots.Put(s)
 	if err != nil {
-		return nil, &CallError{Op: "call", To: to, Request: req, Err: err}
+		return nil, &CallError{Op: "call", To: Dest(to), Request: req, Err: err}
 	}
 	return reply, nil
 }
@@ -204,33 +248,47 @@ func (rt *Runtime) call(ctx context.Context, to Dest, req any) (any, error) {
 // Like Erlang's cast it gives no guarantee of delivery: a dead or unknown
 // destination drops msg and Cast still returns nil. The one error is
 // [ErrMailboxFull] from a bounded mailbox.
-func Cast(rt *Runtime, to Dest, msg any) error {
-	return rt.send(to, envelope{kind: kCast, msg: msg})
+func Cast[D Dest](rt *Runtime, to D, msg any) error {
+	return send(rt, to, envelope{kind: kCast, msg: msg})
 }
 
 // Send sends msg to the process at to for its HandleInfo and returns at once,
 // like Erlang's ! operator. A dead destination drops msg; an unregistered name
 // drops it too (Erlang raises badarg there). The one error is
 // [ErrMailboxFull] from a bounded mailbox.
-func Send(rt *Runtime, to Dest, msg any) error {
-	return rt.send(to, envelope{kind: kInfo, msg: msg})
+func Send[D Dest](rt *Runtime, to D, msg any) error {
+	return send(rt, to, envelope{kind: kInfo, msg: msg})
 }
 
-func (rt *Runtime) send(to Dest, e envelope) error {
-	if pid, ok := to.(PID); ok {
-		if p := rt.lookup(pid); p != nil {
-			return p.push(e)
-		}
-		if !pid.IsZero() && !rt.isLocal(pid) {
-			rt.remoteSend(pid, e)
-		}
-		return nil
-	}
-	p, err := rt.resolve(to)
+func send[D Dest](rt *Runtime, to D, e envelope) error {
+	p, err := resolve(rt, to)
 	if err != nil {
+		if _, down := err.(*NodeDownError); down {
+			rt.remoteSend(Dest(to), e)
+		}
 		return nil
 	}
 	return p.push(e)
+}
+
+// resolve is rt.resolve without boxing a PID or Name into a Dest.
+func resolve[D Dest](rt *Runtime, to D) (*Process, error) {
+	switch d := any(to).(type) {
+	case PID:
+		if p := rt.lookup(d); p != nil {
+			return p, nil
+		}
+		if d.IsZero() || rt.isLocal(d) {
+			return nil, ErrNoProc
+		}
+		return nil, &NodeDownError{Node: d.Node}
+	case Name:
+		if p := rt.whereis(d); p != nil {
+			return p, nil
+		}
+		return nil, ErrNoProc
+	}
+	return rt.resolve(Dest(to))
 }
 
 func (rt *Runtime) remoteSend(to Dest, e envelope) {

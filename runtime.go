@@ -61,7 +61,11 @@ type Runtime struct {
 
 	slots sync.Pool // *callSlot
 	wg    sync.WaitGroup
+	epoch time.Time // origin of mono
 }
+
+// mono returns monotonic nanoseconds since the runtime was made.
+func (rt *Runtime) mono() int64 { return int64(time.Since(rt.epoch)) }
 
 const tableShards = 32
 
@@ -99,7 +103,8 @@ func NewRuntime(opts Options) *Runtime {
 	for i := range rt.shards {
 		rt.shards[i].m = make(map[uint64]*Process)
 	}
-	rt.slots.New = func() any { return newCallSlot() }
+	rt.epoch = time.Now()
+	rt.slots.New = func() any { return &callSlot{rt: rt, ch: make(chan struct{}, 1)} }
 	return rt
 }
 

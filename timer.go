@@ -27,7 +27,7 @@ func SendAfter(rt *Runtime, to Dest, msg any, d time.Duration) Ref {
 			delete(rt.timers, ref)
 			rt.timerMu.Unlock()
 			if live {
-				_ = Send(rt, to, msg)
+				_ = send(rt, to, envelope{kind: kInfo, msg: msg})
 			}
 		}),
 	}

@@ -1,0 +1,39 @@
+package gen_test
+
+import (
+	"bytes"
+	"log/slog"
+	"sync"
+	"testing"
+
+	"github.com/gen-go/gen"
+)
+
+// logBuffer collects a runtime's log output for assertions.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(b)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// newRuntime returns a runtime whose log goes to the returned buffer and which
+// is closed when the test ends. Inside a synctest bubble, call it inside the
+// bubble.
+func newRuntime(t testing.TB) (*gen.Runtime, *logBuffer) {
+	t.Helper()
+	logs := &logBuffer{}
+	rt := gen.NewRuntime(gen.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	t.Cleanup(rt.Close)
+	return rt, logs
+}
