@@ -30,10 +30,12 @@ type callSlot struct {
 	armed    atomic.Bool
 	timer    *time.Timer
 
-	// Membership in the callee's watcher list, guarded by owner.mu.
+	// Membership in the callee's watcher list, guarded by owner.mu;
+	// linked is also read by the caller without the lock.
 	owner      *Process
 	prev, next *callSlot
 	wseq       uint64
+	linked     atomic.Bool
 }
 
 const noDeadline = math.MaxInt64
@@ -104,6 +106,7 @@ type watcher struct {
 func (p *Process) watchLocked(f From) {
 	s := f.slot
 	s.owner, s.wseq = p, f.seq
+	s.linked.Store(true)
 	s.prev, s.next = nil, p.watchers
 	if p.watchers != nil {
 		p.watchers.prev = s
@@ -111,20 +114,30 @@ func (p *Process) watchLocked(f From) {
 	p.watchers = s
 }
 
+// unwatch takes the caller's slot off p's watcher list, unless p did already.
 func (p *Process) unwatch(s *callSlot) {
-	p.mu.Lock()
-	if s.owner == p {
-		if s.prev != nil {
-			s.prev.next = s.next
-		} else {
-			p.watchers = s.next
-		}
-		if s.next != nil {
-			s.next.prev = s.prev
-		}
-		s.owner, s.prev, s.next = nil, nil, nil
+	if !s.linked.Load() {
+		return
 	}
+	p.mu.Lock()
+	p.unlinkLocked(s)
 	p.mu.Unlock()
+}
+
+func (p *Process) unlinkLocked(s *callSlot) {
+	if s.owner != p {
+		return
+	}
+	if s.prev != nil {
+		s.prev.next = s.next
+	} else {
+		p.watchers = s.next
+	}
+	if s.next != nil {
+		s.next.prev = s.prev
+	}
+	s.owner, s.prev, s.next = nil, nil, nil
+	s.linked.Store(false)
 }
 
 func (p *Process) takeWatchersLocked() []watcher {
@@ -133,6 +146,7 @@ func (p *Process) takeWatchersLocked() []watcher {
 		next := s.next
 		out = append(out, watcher{s, s.wseq})
 		s.owner, s.prev, s.next = nil, nil, nil
+		s.linked.Store(false)
 		s = next
 	}
 	p.watchers = nil

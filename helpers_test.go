@@ -2,11 +2,13 @@ package gen_test
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"sync"
 	"testing"
 
 	"github.com/gen-go/gen"
+	"github.com/gen-go/gen/sys"
 )
 
 // logBuffer collects a runtime's log output for assertions.
@@ -36,4 +38,16 @@ func newRuntime(t testing.TB) (*gen.Runtime, *logBuffer) {
 	rt := gen.NewRuntime(gen.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	t.Cleanup(rt.Close)
 	return rt, logs
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func sysSuspend(t testing.TB, rt *gen.Runtime, pid gen.PID) error {
+	t.Helper()
+	return sys.Suspend(context.Background(), rt, pid)
+}
+
+func sysResume(t testing.TB, rt *gen.Runtime, pid gen.PID) error {
+	t.Helper()
+	return sys.Resume(context.Background(), rt, pid)
 }

@@ -39,14 +39,23 @@ const (
 // enqueueLocked appends e. p.mu must be held and p alive. It reports what the
 // caller must do after unlocking: wake the parked goroutine or start one.
 func (p *Process) enqueueLocked(e envelope) (wake, spawn bool) {
-	p.q = append(p.q, e)
 	if e.kind == kCall || (e.kind == kSys && e.from.slot != nil) {
 		p.watchLocked(e.from)
 	}
 	if p.parked {
 		p.parked = false
+		if p.handoff {
+			// The goroutine waits with an empty batch and an empty queue:
+			// hand it the message directly; the wake token orders the write
+			// before its read.
+			p.batch = append(p.batch[:0], e)
+			p.bi = 0
+		} else {
+			p.q = append(p.q, e)
+		}
 		return true, false
 	}
+	p.q = append(p.q, e)
 	if p.hib {
 		p.hib = false
 		return false, true

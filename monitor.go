@@ -10,15 +10,24 @@ type monitor struct {
 
 func (m monitor) fire(d Down) {
 	if m.owner != nil {
-		_ = m.owner.push(envelope{kind: kInfo, msg: d})
+		m.owner.pushDown(d)
 		return
 	}
 	m.ch <- d
 }
 
-// A monitor the calling process holds, kept so Demonitor can find its target.
-type heldMonitor struct {
-	target *Process
+// pushDown queues d for p if p still holds the monitor: once Demonitor has
+// returned, no Down for its ref can be queued.
+func (p *Process) pushDown(d Down) {
+	p.mu.Lock()
+	if _, ok := p.held[d.Ref]; !ok || p.state != alive {
+		p.mu.Unlock()
+		return
+	}
+	delete(p.held, d.Ref)
+	wake, spawn := p.enqueueLocked(envelope{kind: kInfo, msg: d})
+	p.mu.Unlock()
+	p.notify(wake, spawn)
 }
 
 // addMonitor records m on p under ref. It reports false when p is dead.
@@ -56,12 +65,23 @@ func (p *Process) Monitor(to Dest) Ref {
 	}
 	t, err := p.rt.resolve(to)
 	m := monitor{owner: p, name: name}
-	if err == nil && t.addMonitor(ref, m) {
+	if err == nil {
+		p.mu.Lock()
 		if p.held == nil {
-			p.held = make(map[Ref]heldMonitor)
+			p.held = make(map[Ref]*Process)
 		}
-		p.held[ref] = heldMonitor{target: t}
-		return ref
+		p.held[ref] = t
+		p.mu.Unlock()
+		if t.addMonitor(ref, m) {
+			return ref
+		}
+	} else {
+		p.mu.Lock()
+		if p.held == nil {
+			p.held = make(map[Ref]*Process)
+		}
+		p.held[ref] = nil
+		p.mu.Unlock()
 	}
 	reason := ErrNoProc
 	if err != nil {
@@ -84,9 +104,12 @@ func (p *Process) Monitor(to Dest) Ref {
 // Demonitor returns. With flush, a Down for ref already in the mailbox is
 // removed too. It returns true, as Erlang's demonitor does.
 func (p *Process) Demonitor(ref Ref, flush bool) bool {
-	if h, ok := p.held[ref]; ok {
-		h.target.removeMonitor(ref)
-		delete(p.held, ref)
+	p.mu.Lock()
+	t, ok := p.held[ref]
+	delete(p.held, ref)
+	p.mu.Unlock()
+	if ok && t != nil {
+		t.removeMonitor(ref)
 	}
 	if flush {
 		p.flushDown(ref)

@@ -45,13 +45,15 @@ type Process struct {
 	reason   error
 	q        []envelope
 	parked   bool // the goroutine waits on wake and expects one token
+	handoff  bool // while parked, a sender may put its message in batch
 	hib      bool // no goroutine: the next message starts one
 	wake     chan struct{}
 	done     chan struct{} // made on first use of Done
 	trap     bool
 	links    map[PID]struct{}
-	monitors map[Ref]monitor // monitors others hold on this process
-	watchers *callSlot       // callers waiting on this process (intrusive list)
+	monitors map[Ref]monitor  // monitors others hold on this process
+	held     map[Ref]*Process // monitors this process holds, by target (nil: fired at once)
+	watchers *callSlot        // callers waiting on this process (intrusive list)
 	name     Name
 	via      *Via
 	limit    int
@@ -71,8 +73,10 @@ type Process struct {
 	hibernateAfter time.Duration
 	suspended      bool
 	started        chan error // Start's acknowledgement, until Init has returned
-	last           any        // the message being handled, for crash reports
-	held           map[Ref]heldMonitor
+	replyTo        From       // a reply made by HandleCall, sent at the next lock
+	replyVal       any
+	last           any // the message being handled, for crash reports
+	lastFrom       PID // its caller, when it is a call from a process
 }
 
 // Self returns the process's PID.
@@ -234,10 +238,17 @@ func (p *Process) dropBatch() {
 
 // receive returns the next message to handle, running system messages and
 // timeouts on the way. It returns false when the goroutine must return: the
-// process died or hibernated.
+// process died or hibernated. It also sends the reply HandleCall left in
+// replyTo, after unlinking the caller's slot under the lock it takes anyway.
 func (p *Process) receive() (envelope, bool) {
 	for {
 		if p.bi < len(p.batch) && !p.suspended {
+			if p.replyTo.slot != nil {
+				p.mu.Lock()
+				p.unlinkLocked(p.replyTo.slot)
+				p.mu.Unlock()
+				p.sendReply()
+			}
 			e := p.batch[p.bi]
 			p.batch[p.bi] = envelope{}
 			p.bi++
@@ -251,14 +262,19 @@ func (p *Process) receive() (envelope, bool) {
 			return e, true
 		}
 		p.mu.Lock()
+		if p.replyTo.slot != nil {
+			p.unlinkLocked(p.replyTo.slot)
+		}
 		if p.state != alive {
 			p.mu.Unlock()
+			p.sendReply()
 			return envelope{}, false
 		}
 		if p.suspended {
 			e, ok := p.takeSysLocked()
 			if ok {
 				p.mu.Unlock()
+				p.sendReply()
 				if !p.system(e) {
 					return envelope{}, false
 				}
@@ -266,6 +282,7 @@ func (p *Process) receive() (envelope, bool) {
 			}
 		} else if p.takeLocked() {
 			p.mu.Unlock()
+			p.sendReply()
 			continue
 		}
 		// Nothing to handle.
@@ -276,11 +293,13 @@ func (p *Process) receive() (envelope, bool) {
 		case p.act == actHibernate:
 			p.hibernateLocked()
 			p.mu.Unlock()
+			p.sendReply()
 			return envelope{}, false
 		case p.act == actTimeout:
 			wait, timed = time.Until(p.deadline), true
 			if wait <= 0 {
 				p.mu.Unlock()
+				p.sendReply()
 				p.act = actNone
 				return envelope{kind: kInfo, msg: Timeout{}}, true
 			}
@@ -291,9 +310,16 @@ func (p *Process) receive() (envelope, bool) {
 			p.wake = make(chan struct{}, 1)
 		}
 		p.parked = true
+		p.handoff = !p.suspended
+		clear(p.batch)
+		p.batch, p.bi = p.batch[:0], 0
 		p.mu.Unlock()
+		p.sendReply()
 		if !timed {
 			<-p.wake
+			if p.dead.Load() {
+				return envelope{}, false
+			}
 			continue
 		}
 		if p.timer == nil {
@@ -304,6 +330,9 @@ func (p *Process) receive() (envelope, bool) {
 		select {
 		case <-p.wake:
 			p.timer.Stop()
+			if p.dead.Load() {
+				return envelope{}, false
+			}
 			continue
 		case <-p.timer.C:
 		}
@@ -312,6 +341,9 @@ func (p *Process) receive() (envelope, bool) {
 			// A sender or exit cleared parked and is giving us a token.
 			p.mu.Unlock()
 			<-p.wake
+			if p.dead.Load() {
+				return envelope{}, false
+			}
 			continue
 		}
 		p.parked = false
@@ -321,6 +353,15 @@ func (p *Process) receive() (envelope, bool) {
 			return envelope{kind: kInfo, msg: Timeout{}}, true
 		}
 		p.act = actHibernate
+	}
+}
+
+// sendReply delivers the reply HandleCall left for after the next lock.
+func (p *Process) sendReply() {
+	if p.replyTo.slot != nil {
+		f, v := p.replyTo, p.replyVal
+		p.replyTo, p.replyVal = From{}, nil
+		Reply(f, v)
 	}
 }
 
@@ -336,13 +377,13 @@ func (p *Process) hibernateLocked() {
 		p.timer.Stop()
 		p.timer = nil
 	}
-	p.last = nil
+	p.last, p.lastFrom = nil, PID{}
 }
 
 // dispatch runs the callback for e. It returns false when the process has
 // ended.
 func (p *Process) dispatch(e envelope) bool {
-	p.last = e.msg
+	p.last, p.lastFrom = e.msg, e.from.pid
 	switch e.kind {
 	case kCall:
 		h, ok := p.srv.(CallHandler)
@@ -356,7 +397,13 @@ func (p *Process) dispatch(e envelope) bool {
 		}
 		switch {
 		case err == nil:
-			Reply(e.from, reply)
+			if p.act == actContinue {
+				Reply(e.from, reply)
+			} else {
+				// Sent by receive, which unlinks the caller's slot under
+				// the lock it takes to park or to take the next messages.
+				p.replyTo, p.replyVal = e.from, reply
+			}
 		case err == NoReply:
 		default:
 			if sr, ok := err.(*stopReply); ok {
@@ -390,9 +437,6 @@ func (p *Process) dispatch(e envelope) bool {
 }
 
 func (p *Process) info(msg any) bool {
-	if d, ok := msg.(Down); ok && p.held != nil {
-		delete(p.held, d.Ref)
-	}
 	h, ok := p.srv.(InfoHandler)
 	if !ok {
 		p.rt.log.Warn("gen: unexpected message", "pid", p.pid.String(), "server", typeName(p.srv),
@@ -451,6 +495,9 @@ func (p *Process) crashReport(reason error) {
 	st := p.formatStatus(Status{State: p.srv, Message: p.last, Reason: reason})
 	attrs = append(attrs, slog.String("last_message", fmt.Sprintf("%v", st.Message)),
 		slog.String("state", fmt.Sprintf("%+v", st.State)))
+	if !p.lastFrom.IsZero() {
+		attrs = append(attrs, slog.String("client", p.lastFrom.String()))
+	}
 	var pe *PanicError
 	if errors.As(reason, &pe) {
 		attrs = append(attrs, slog.String("stack", string(pe.Stack)))
@@ -494,7 +541,7 @@ func (p *Process) exit(reason error) bool {
 	clear(p.q)
 	p.q = nil
 	wake := p.parked
-	p.parked = false
+	p.parked, p.handoff = false, false
 	p.hib = false
 	done := p.done
 	p.mu.Unlock()
@@ -509,8 +556,16 @@ func (p *Process) exit(reason error) bool {
 		via.Registrar.UnregisterName(via.Key, p.pid)
 	}
 	rt.remove(p)
-	if done != nil {
-		close(done)
+	// Processes first (links, then monitors), then plain goroutines: failed
+	// callers, Done, and waiters in Stop or Watch. So when any of those
+	// returns, every linked or monitoring process has its signal queued.
+	for to := range links {
+		rt.linkSignal(p.pid, to, reason)
+	}
+	for ref, m := range mons {
+		if m.owner != nil {
+			m.fire(Down{Ref: ref, PID: p.pid, Name: m.name, Reason: reason})
+		}
 	}
 	if len(watchers) > 0 {
 		ee := &ExitError{PID: p.pid, Reason: reason}
@@ -518,11 +573,13 @@ func (p *Process) exit(reason error) bool {
 			w.slot.deliver(w.seq, nil, ee)
 		}
 	}
-	for to := range links {
-		rt.linkSignal(p.pid, to, reason)
+	if done != nil {
+		close(done)
 	}
 	for ref, m := range mons {
-		m.fire(Down{Ref: ref, PID: p.pid, Name: m.name, Reason: reason})
+		if m.owner == nil {
+			m.fire(Down{Ref: ref, PID: p.pid, Name: m.name, Reason: reason})
+		}
 	}
 	if h := rt.hooks; h != nil && h.Exit != nil {
 		h.Exit(p.pid, reason)

@@ -143,7 +143,8 @@ func (rt *Runtime) start(ctx context.Context, srv Server, parent *Process, opts 
 		return p.startResult(err)
 	default:
 	}
-	p.unlinkTrappingParent()
+	// Like proc_lib: unlink, kill, and leave no trace of the link.
+	p.unlinkParent()
 	p.exit(ErrKilled)
 	return PID{}, &CallError{Op: "start", To: p.pid, Err: ctx.Err()}
 }
@@ -168,8 +169,17 @@ func (p *Process) boot() bool {
 	}
 	ack := p.started
 	p.started = nil
+	if p.dead.Load() {
+		// Init ended its own process, as exit(R) in Erlang's init does:
+		// Start reports the reason.
+		p.mu.Lock()
+		reason := p.reason
+		p.mu.Unlock()
+		ack <- reason
+		return false
+	}
 	ack <- nil
-	return !p.dead.Load()
+	return true
 }
 
 // initFailed ends a process whose Init failed and acknowledges Start. The
@@ -216,7 +226,12 @@ func (p *Process) releaseNames() {
 
 // unlinkTrappingParent removes the link to a parent that traps exits, so a
 // failed start leaves no ExitSignal in its mailbox.
-func (p *Process) unlinkTrappingParent() {
+func (p *Process) unlinkTrappingParent() { p.unlinkParentIf(true) }
+
+// unlinkParent removes the link to the parent whatever it traps.
+func (p *Process) unlinkParent() { p.unlinkParentIf(false) }
+
+func (p *Process) unlinkParentIf(onlyTrapping bool) {
 	if p.parent.IsZero() {
 		return
 	}
@@ -225,12 +240,12 @@ func (p *Process) unlinkTrappingParent() {
 		return
 	}
 	parent.mu.Lock()
-	trapping := parent.trap
-	if trapping {
+	unlink := parent.trap || !onlyTrapping
+	if unlink {
 		delete(parent.links, p.pid)
 	}
 	parent.mu.Unlock()
-	if trapping {
+	if unlink {
 		p.mu.Lock()
 		delete(p.links, p.parent)
 		p.mu.Unlock()
