@@ -28,7 +28,14 @@ func GetState(ctx context.Context, rt *gen.Runtime, to gen.Dest) (any, error) {
 // result the new server value, which it returns. If f panics the state is
 // kept and ReplaceState returns the panic as a *gen.PanicError.
 func ReplaceState(ctx context.Context, rt *gen.Runtime, to gen.Dest, f func(state any) any) (any, error) {
-	return gen.Call[any](ctx, rt, to, &sysmsg.Msg{Kind: sysmsg.ReplaceState, Replace: f})
+	v, err := gen.Call[any](ctx, rt, to, &sysmsg.Msg{Kind: sysmsg.ReplaceState, Replace: f})
+	if err != nil {
+		return nil, err
+	}
+	if pe, ok := v.(*gen.PanicError); ok {
+		return nil, pe
+	}
+	return v, nil
 }
 
 // Status describes a live process, as :sys.get_status does.
