@@ -96,11 +96,6 @@ func (s *callSlot) begin(wait time.Duration) uint64 {
 	return s.seq
 }
 
-type watcher struct {
-	slot *callSlot
-	seq  uint64
-}
-
 // watchLocked puts a waiting caller on p's watcher list, so that p's death
 // fails the call at once. p.mu must be held.
 func (p *Process) watchLocked(f From) {
@@ -140,17 +135,48 @@ func (p *Process) unlinkLocked(s *callSlot) {
 	s.linked.Store(false)
 }
 
-func (p *Process) takeWatchersLocked() []watcher {
-	var out []watcher
+// failWatchers completes every call still watching p, which is dead, with
+// err. The list is walked under p.mu (no new watcher can join a dead
+// process) so that callers unlinking themselves meanwhile stay consistent.
+func (p *Process) failWatchers(err error) {
+	p.mu.Lock()
 	for s := p.watchers; s != nil; {
-		next := s.next
-		out = append(out, watcher{s, s.wseq})
-		s.owner, s.prev, s.next = nil, nil, nil
-		s.linked.Store(false)
+		next, seq := s.next, s.wseq
+		p.unlinkLocked(s)
+		s.deliver(seq, nil, err)
 		s = next
 	}
-	p.watchers = nil
-	return out
+	p.mu.Unlock()
+}
+
+// waitReply waits for the outcome of call seq on s, made to callee p, and
+// takes the slot off p's watcher list. The slot is ready for reuse after.
+func (s *callSlot) waitReply(ctx context.Context, p *Process, seq uint64) (any, error) {
+	if done := ctx.Done(); done == nil {
+		<-s.ch
+	} else {
+		select {
+		case <-s.ch:
+		case <-done:
+			if s.state.CompareAndSwap(seq, 0) {
+				s.reply, s.err = nil, ctx.Err()
+			} else {
+				<-s.ch // the winner's token is on its way
+			}
+		}
+	}
+	if p != nil {
+		p.unwatch(s)
+	}
+	reply, err := s.reply, s.err
+	s.reply, s.err = nil, nil
+	return reply, err
+}
+
+// wait is waitReply for callers that want only the error.
+func (s *callSlot) wait(ctx context.Context, p *Process, seq uint64) error {
+	_, err := s.waitReply(ctx, p, seq)
+	return err
 }
 
 // Reply completes a call that HandleCall answered with [NoReply]. It may be
@@ -235,22 +261,7 @@ func call[D Dest](ctx context.Context, rt *Runtime, to D, req any) (any, error) 
 		rt.slots.Put(s)
 		return nil, &CallError{Op: "call", To: Dest(to), Request: req, Err: err}
 	}
-	if done := ctx.Done(); done == nil {
-		<-s.ch
-	} else {
-		select {
-		case <-s.ch:
-		case <-done:
-			if s.state.CompareAndSwap(from.seq, 0) {
-				s.reply, s.err = nil, ctx.Err()
-			} else {
-				<-s.ch // the winner's token is on its way
-			}
-		}
-	}
-	p.unwatch(s)
-	reply, err := s.reply, s.err
-	s.reply, s.err = nil, nil
+	reply, err := s.waitReply(ctx, p, from.seq)
 	rt.slots.Put(s)
 	if err != nil {
 		return nil, &CallError{Op: "call", To: Dest(to), Request: req, Err: err}

@@ -1,7 +1,5 @@
 package gen
 
-import "github.com/gen-go/gen/internal/sysmsg"
-
 // The mailbox is part of Process, guarded by Process.mu: an unbounded slice
 // queue that the process goroutine swaps out whole (one lock per batch), a
 // one-token wake channel the goroutine parks on (so synctest sees it durably
@@ -16,6 +14,7 @@ const (
 	kCall                // HandleCall, with from
 	kExit                // exit signal to a trapping process: ExitSignal
 	kSys                 // *sysmsg.Msg, with from when it wants a reply
+	kStop                // Stop's request: msg is the reason; from waits for the exit
 )
 
 type envelope struct {
@@ -39,7 +38,7 @@ const (
 // enqueueLocked appends e. p.mu must be held and p alive. It reports what the
 // caller must do after unlocking: wake the parked goroutine or start one.
 func (p *Process) enqueueLocked(e envelope) (wake, spawn bool) {
-	if e.kind == kCall || (e.kind == kSys && e.from.slot != nil) {
+	if e.from.slot != nil {
 		p.watchLocked(e.from)
 	}
 	if p.parked {
@@ -67,7 +66,7 @@ func (p *Process) notify(wake, spawn bool) {
 	if wake {
 		p.wake <- struct{}{}
 	} else if spawn {
-		p.rt.goTracked(p.run)
+		p.rt.goProcess(p)
 	}
 }
 
@@ -140,7 +139,7 @@ func (p *Process) takeLocked() bool {
 // for a suspended process. p.mu must be held.
 func (p *Process) takeSysLocked() (envelope, bool) {
 	for i, e := range p.q {
-		if e.kind == kSys {
+		if e.kind >= kSys {
 			copy(p.q[i:], p.q[i+1:])
 			p.q[len(p.q)-1] = envelope{}
 			p.q = p.q[:len(p.q)-1]
@@ -160,9 +159,4 @@ func (p *Process) unreadLocked() {
 	clear(p.batch)
 	p.batch, p.bi = p.batch[:0], 0
 	p.q = append(rest, p.q...)
-}
-
-func isSysTerminate(e envelope) bool {
-	m, ok := e.msg.(*sysmsg.Msg)
-	return ok && m.Kind == sysmsg.Terminate
 }

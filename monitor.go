@@ -3,6 +3,7 @@ package gen
 // A monitor held on a process: either another process, which gets a Down
 // message, or a channel, for waiters that are not processes.
 type monitor struct {
+	ref   Ref
 	owner *Process
 	ch    chan Down
 	name  Dest
@@ -37,19 +38,24 @@ func (p *Process) addMonitor(ref Ref, m monitor) bool {
 	if p.state != alive {
 		return false
 	}
-	if p.monitors == nil {
-		p.monitors = make(map[Ref]monitor)
-	}
-	p.monitors[ref] = m
+	m.ref = ref
+	p.monitors = append(p.monitors, m)
 	return true
 }
 
 func (p *Process) removeMonitor(ref Ref) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	_, ok := p.monitors[ref]
-	delete(p.monitors, ref)
-	return ok
+	for i := range p.monitors {
+		if p.monitors[i].ref == ref {
+			last := len(p.monitors) - 1
+			p.monitors[i] = p.monitors[last]
+			p.monitors[last] = monitor{}
+			p.monitors = p.monitors[:last]
+			return true
+		}
+	}
+	return false
 }
 
 // Monitor starts watching the process at to and returns a new Ref. When that

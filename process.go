@@ -51,7 +51,7 @@ type Process struct {
 	done     chan struct{} // made on first use of Done
 	trap     bool
 	links    map[PID]struct{}
-	monitors map[Ref]monitor  // monitors others hold on this process
+	monitors []monitor        // monitors others hold on this process
 	held     map[Ref]*Process // monitors this process holds, by target (nil: fired at once)
 	watchers *callSlot        // callers waiting on this process (intrusive list)
 	name     Name
@@ -72,8 +72,8 @@ type Process struct {
 	timer          *time.Timer
 	hibernateAfter time.Duration
 	suspended      bool
-	started        chan error // Start's acknowledgement, until Init has returned
-	replyTo        From       // a reply made by HandleCall, sent at the next lock
+	started        From // Start waiting for Init, until Init has returned
+	replyTo        From // a reply made by HandleCall, sent at the next lock
 	replyVal       any
 	last           any // the message being handled, for crash reports
 	lastFrom       PID // its caller, when it is a call from a process
@@ -174,10 +174,14 @@ func (p *Process) run() {
 	if !p.rt.passPanic {
 		defer p.recoverCrash()
 	}
-	if p.started != nil {
+	if p.started.slot != nil {
 		if !p.boot() {
 			return
 		}
+	} else {
+		// Woken from hibernation: go back to it after system messages,
+		// as OTP does; any other message cancels this.
+		p.act = actHibernate
 	}
 	p.loop()
 }
@@ -190,7 +194,7 @@ func (p *Process) recoverCrash() {
 		return
 	}
 	pe := &PanicError{Value: r, Stack: debug.Stack()}
-	if p.started != nil {
+	if p.started.slot != nil {
 		p.initFailed(pe, true)
 		return
 	}
@@ -252,7 +256,7 @@ func (p *Process) receive() (envelope, bool) {
 			e := p.batch[p.bi]
 			p.batch[p.bi] = envelope{}
 			p.bi++
-			if e.kind == kSys {
+			if e.kind >= kSys {
 				if !p.system(e) {
 					return envelope{}, false
 				}
@@ -291,9 +295,13 @@ func (p *Process) receive() (envelope, bool) {
 		switch {
 		case p.suspended:
 		case p.act == actHibernate:
+			// Once hib is set and the lock released, a sender may start
+			// the next goroutine: this one must not touch p after Unlock.
+			f, v := p.replyTo, p.replyVal
+			p.replyTo, p.replyVal = From{}, nil
 			p.hibernateLocked()
 			p.mu.Unlock()
-			p.sendReply()
+			Reply(f, v)
 			return envelope{}, false
 		case p.act == actTimeout:
 			wait, timed = time.Until(p.deadline), true
@@ -537,7 +545,7 @@ func (p *Process) exit(reason error) bool {
 	p.dead.Store(true)
 	links, mons, name, via := p.links, p.monitors, p.name, p.via
 	p.links, p.monitors, p.name, p.via = nil, nil, "", nil
-	watchers := p.takeWatchersLocked()
+	hasWatchers := p.watchers != nil
 	clear(p.q)
 	p.q = nil
 	wake := p.parked
@@ -562,23 +570,20 @@ func (p *Process) exit(reason error) bool {
 	for to := range links {
 		rt.linkSignal(p.pid, to, reason)
 	}
-	for ref, m := range mons {
+	for _, m := range mons {
 		if m.owner != nil {
-			m.fire(Down{Ref: ref, PID: p.pid, Name: m.name, Reason: reason})
+			m.fire(Down{Ref: m.ref, PID: p.pid, Name: m.name, Reason: reason})
 		}
 	}
-	if len(watchers) > 0 {
-		ee := &ExitError{PID: p.pid, Reason: reason}
-		for _, w := range watchers {
-			w.slot.deliver(w.seq, nil, ee)
-		}
+	if hasWatchers {
+		p.failWatchers(&ExitError{PID: p.pid, Reason: reason})
 	}
 	if done != nil {
 		close(done)
 	}
-	for ref, m := range mons {
+	for _, m := range mons {
 		if m.owner == nil {
-			m.fire(Down{Ref: ref, PID: p.pid, Name: m.name, Reason: reason})
+			m.fire(Down{Ref: m.ref, PID: p.pid, Name: m.name, Reason: reason})
 		}
 	}
 	if h := rt.hooks; h != nil && h.Exit != nil {
@@ -589,6 +594,11 @@ func (p *Process) exit(reason error) bool {
 
 // system handles a system message. It returns false when the process ended.
 func (p *Process) system(e envelope) bool {
+	if e.kind == kStop {
+		reason, _ := e.msg.(error)
+		p.terminate(reason, nil)
+		return false
+	}
 	m := e.msg.(*sysmsg.Msg)
 	switch m.Kind {
 	case sysmsg.GetState:

@@ -156,13 +156,15 @@ func (rt *Runtime) lookup(pid PID) *Process {
 	return p
 }
 
-// go runs f on a new goroutine tracked by the runtime's WaitGroup.
-func (rt *Runtime) goTracked(f func()) {
+// goProcess starts p's goroutine, tracked by the runtime's WaitGroup.
+func (rt *Runtime) goProcess(p *Process) {
 	rt.wg.Add(1)
-	go func() {
-		defer rt.wg.Done()
-		f()
-	}()
+	go rt.runProcess(p)
+}
+
+func (rt *Runtime) runProcess(p *Process) {
+	defer rt.wg.Done()
+	p.run()
 }
 
 // Processes returns the PIDs of all live local processes, in no order.

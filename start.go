@@ -84,8 +84,8 @@ func StartLink(ctx context.Context, rt *Runtime, srv Server, opts ...StartOption
 
 func (rt *Runtime) start(ctx context.Context, srv Server, parent *Process, opts []StartOption) (PID, error) {
 	var cfg startConfig
-	for _, o := range opts {
-		o(&cfg)
+	if len(opts) > 0 {
+		cfg = applyOptions(opts)
 	}
 	if cfg.err != nil {
 		return PID{}, cfg.err
@@ -130,30 +130,30 @@ func (rt *Runtime) start(ctx context.Context, srv Server, parent *Process, opts 
 		p.hib = true // no goroutine until the first message
 		return p.pid, nil
 	}
-	ack := make(chan error, 1)
-	p.started = ack
-	rt.goTracked(p.run)
-	select {
-	case err := <-ack:
-		return p.startResult(err)
-	case <-ctx.Done():
+	s := rt.slots.Get().(*callSlot)
+	p.started = From{slot: s, seq: s.begin(0)}
+	seq := p.started.seq
+	rt.goProcess(p)
+	err := s.wait(ctx, nil, seq)
+	rt.slots.Put(s)
+	switch {
+	case err == nil:
+		return p.pid, nil
+	case err == ctx.Err():
+		// Like proc_lib: unlink, kill, and leave no trace of the link.
+		p.unlinkParent()
+		p.exit(ErrKilled)
+		return PID{}, &CallError{Op: "start", To: p.pid, Err: err}
 	}
-	select {
-	case err := <-ack:
-		return p.startResult(err)
-	default:
-	}
-	// Like proc_lib: unlink, kill, and leave no trace of the link.
-	p.unlinkParent()
-	p.exit(ErrKilled)
-	return PID{}, &CallError{Op: "start", To: p.pid, Err: ctx.Err()}
+	return PID{}, err
 }
 
-func (p *Process) startResult(err error) (PID, error) {
-	if err != nil {
-		return PID{}, err
+func applyOptions(opts []StartOption) startConfig {
+	cfg := new(startConfig)
+	for _, o := range opts {
+		o(cfg)
 	}
-	return p.pid, nil
+	return *cfg
 }
 
 // boot runs Init in the new process and acknowledges Start. It reports
@@ -168,17 +168,17 @@ func (p *Process) boot() bool {
 		return false
 	}
 	ack := p.started
-	p.started = nil
+	p.started = From{}
 	if p.dead.Load() {
 		// Init ended its own process, as exit(R) in Erlang's init does:
 		// Start reports the reason.
 		p.mu.Lock()
 		reason := p.reason
 		p.mu.Unlock()
-		ack <- reason
+		ack.slot.deliver(ack.seq, nil, reason)
 		return false
 	}
-	ack <- nil
+	ack.slot.deliver(ack.seq, nil, nil)
 	return true
 }
 
@@ -187,7 +187,7 @@ func (p *Process) boot() bool {
 // unlinked first so that no ExitSignal stays behind.
 func (p *Process) initFailed(err error, panicked bool) {
 	ack := p.started
-	p.started = nil
+	p.started = From{}
 	reason, result := err, err
 	switch e := err.(type) {
 	case *initFailed:
@@ -208,7 +208,10 @@ func (p *Process) initFailed(err error, panicked bool) {
 	if panicked {
 		result = reason
 	}
-	ack <- result
+	if result == nil {
+		result = ErrNormal
+	}
+	ack.slot.deliver(ack.seq, nil, result)
 }
 
 func (p *Process) releaseNames() {

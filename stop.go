@@ -2,8 +2,7 @@ package gen
 
 import (
 	"context"
-
-	"github.com/gen-go/gen/internal/sysmsg"
+	"errors"
 )
 
 // Stop asks the server at to to stop with reason (nil means [ErrNormal]) and
@@ -17,31 +16,33 @@ import (
 // when there is no such process, [ErrCallingSelf] when a process stops
 // itself, ctx.Err() when ctx is done first (the server keeps stopping), or an
 // [*ExitError] when the process exited with another reason, for example
-// because Terminate panicked.
-func Stop(ctx context.Context, rt *Runtime, to Dest, reason error) error {
+// because Terminate panicked. D is inferred from to, as in [Call].
+func Stop[D Dest](ctx context.Context, rt *Runtime, to D, reason error) error {
 	reason = orNormal(reason)
-	fail := func(err error) error { return &CallError{Op: "stop", To: to, Request: reason, Err: err} }
-	p, err := rt.resolve(to)
-	if err != nil {
-		return fail(err)
+	p, err := resolve(rt, to)
+	if err == nil && p == processOf(ctx) {
+		err = ErrCallingSelf
 	}
-	if p == processOf(ctx) {
-		return fail(ErrCallingSelf)
-	}
-	ref := rt.MakeRef()
-	ch := make(chan Down, 1)
-	if !p.addMonitor(ref, monitor{ch: ch}) {
-		return fail(ErrNoProc)
-	}
-	_ = p.push(envelope{kind: kSys, msg: &sysmsg.Msg{Kind: sysmsg.Terminate, Reason: reason}})
-	select {
-	case d := <-ch:
-		if d.Reason == reason {
-			return nil
+	if err == nil {
+		// A stop is a call whose answer is the exit: the caller's slot is on
+		// the process's watcher list, which its exit completes with an
+		// *ExitError after every linked and monitoring process is told.
+		s := rt.slots.Get().(*callSlot)
+		from := From{slot: s, seq: s.begin(0)}
+		if caller := processOf(ctx); caller != nil {
+			from.pid = caller.pid
 		}
-		return fail(&ExitError{PID: p.pid, Reason: d.Reason})
-	case <-ctx.Done():
-		p.removeMonitor(ref)
-		return fail(ctx.Err())
+		if err = p.pushCall(envelope{kind: kStop, msg: reason, from: from}); err != nil {
+			s.state.Store(0)
+			rt.slots.Put(s)
+		} else {
+			err = s.wait(ctx, p, from.seq)
+			rt.slots.Put(s)
+			var ee *ExitError
+			if errors.As(err, &ee) && ee.Reason == reason {
+				return nil
+			}
+		}
 	}
+	return &CallError{Op: "stop", To: Dest(to), Request: reason, Err: err}
 }

@@ -1,0 +1,131 @@
+package gen_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gen-go/gen"
+)
+
+type echo struct{ n int }
+
+type ping struct{}
+
+func (e *echo) HandleCall(p *gen.Process, from gen.From, req any) (any, error) { return req, nil }
+func (e *echo) HandleCast(p *gen.Process, msg any) error                       { e.n++; return nil }
+func (e *echo) HandleInfo(p *gen.Process, msg any) error                       { e.n++; return nil }
+
+func startEcho(tb testing.TB) (*gen.Runtime, gen.PID) {
+	tb.Helper()
+	rt, _ := newRuntime(tb)
+	pid, err := gen.Start(context.Background(), rt, &echo{})
+	if err != nil {
+		tb.Fatalf("Start: %v", err)
+	}
+	return rt, pid
+}
+
+type withInit struct{}
+
+func (withInit) Init(p *gen.Process) error { return nil }
+
+func BenchmarkSpawnStop(b *testing.B) {
+	rt, _ := newRuntime(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		pid, err := gen.Start(ctx, rt, withInit{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := gen.Stop(ctx, rt, pid, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSpawnStopNoInit(b *testing.B) {
+	rt, _ := newRuntime(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		pid, err := gen.Start(ctx, rt, &echo{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := gen.Stop(ctx, rt, pid, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFloorSpawnStop starts a goroutine that acknowledges its start and
+// then waits on its own channel, and stops it and waits for its exit.
+func BenchmarkFloorSpawnStop(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		stop := make(chan struct{}, 1)
+		ack := make(chan struct{}, 1)
+		go func() {
+			ack <- struct{}{}
+			<-stop
+			ack <- struct{}{}
+		}()
+		<-ack
+		stop <- struct{}{}
+		<-ack
+	}
+}
+
+func BenchmarkCall(b *testing.B) {
+	rt, pid := startEcho(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := gen.Call[ping](ctx, rt, pid, ping{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCast(b *testing.B) {
+	rt, pid := startEcho(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = gen.Cast(rt, pid, ping{})
+	}
+	if _, err := gen.Call[ping](ctx, rt, pid, ping{}); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func BenchmarkSend(b *testing.B) {
+	rt, pid := startEcho(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = gen.Send(rt, pid, ping{})
+	}
+	if _, err := gen.Call[ping](ctx, rt, pid, ping{}); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkFloorCall is the same round trip with a plain goroutine and two
+// buffered channels, for the ratio.
+func BenchmarkFloorCall(b *testing.B) {
+	req := make(chan ping, 1)
+	rep := make(chan ping, 1)
+	go func() {
+		for v := range req {
+			rep <- v
+		}
+	}()
+	b.ReportAllocs()
+	for b.Loop() {
+		req <- ping{}
+		<-rep
+	}
+	close(req)
+}
