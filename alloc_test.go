@@ -43,4 +43,3 @@ func TestAllocBudgets(t *testing.T) {
 		}
 	}
 }
-
