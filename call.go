@@ -138,6 +138,8 @@ func (p *Process) unlinkLocked(s *callSlot) {
 // failWatchers completes every call still watching p, which is dead, with
 // err. The list is walked under p.mu (no new watcher can join a dead
 // process) so that callers unlinking themselves meanwhile stay consistent.
+//
+//go:noinline
 func (p *Process) failWatchers(err error) {
 	p.mu.Lock()
 	for s := p.watchers; s != nil; {
@@ -254,7 +256,7 @@ func call[D Dest](ctx context.Context, rt *Runtime, to D, req any) (any, error) 
 	s := rt.slots.Get().(*callSlot)
 	from := From{slot: s, seq: s.begin(wait)}
 	if caller != nil {
-		from.pid = caller.pid
+		from.caller = caller
 	}
 	if err := p.pushCall(envelope{kind: kind, msg: req, from: from}); err != nil {
 		s.state.Store(0)

@@ -60,12 +60,26 @@ func (e *ShutdownError) Unwrap() error {
 // ErrShutdown or a *ShutdownError. Abnormal exits produce crash reports and
 // are restarted by transient child specs.
 func IsAbnormal(reason error) bool {
-	return reason != nil && !errors.Is(reason, ErrNormal) && !errors.Is(reason, ErrShutdown)
+	switch reason {
+	case nil, ErrNormal, ErrShutdown:
+		return false
+	case ErrKilled, ErrNoProc:
+		return true
+	}
+	return isAbnormalSlow(reason)
+}
+
+//go:noinline
+func isAbnormalSlow(reason error) bool {
+	return !errors.Is(reason, ErrNormal) && !errors.Is(reason, ErrShutdown)
 }
 
 func isNormal(reason error) bool {
-	return reason == nil || reason == ErrNormal || errors.Is(reason, ErrNormal)
+	return reason == nil || reason == ErrNormal || isNormalSlow(reason)
 }
+
+//go:noinline
+func isNormalSlow(reason error) bool { return errors.Is(reason, ErrNormal) }
 
 func orNormal(reason error) error {
 	if reason == nil {

@@ -93,6 +93,8 @@ func (rt *Runtime) exitSignal(from, to PID, reason error) {
 
 // linkSignal delivers the exit signal of a dying process from to a linked
 // process to.
+//
+//go:noinline
 func (rt *Runtime) linkSignal(from, to PID, reason error) {
 	t := rt.lookup(to)
 	if t == nil {
@@ -106,6 +108,8 @@ func (rt *Runtime) linkSignal(from, to PID, reason error) {
 
 // deliverExit applies Erlang's exit-signal rules to t. A link signal counts
 // only while the link exists, and consumes it.
+//
+//go:noinline
 func (rt *Runtime) deliverExit(from PID, t *Process, reason error, viaLink bool) {
 	t.mu.Lock()
 	if t.state != alive {

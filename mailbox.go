@@ -117,6 +117,8 @@ func (p *Process) pushCall(e envelope) error {
 // takeLocked moves queued messages to the goroutine's batch, or one message
 // for a bounded mailbox (so that the limit counts what is waiting). p.mu must
 // be held; it reports false when nothing is queued.
+//
+//go:noinline
 func (p *Process) takeLocked() bool {
 	if len(p.q) == 0 {
 		return false
@@ -137,6 +139,8 @@ func (p *Process) takeLocked() bool {
 
 // takeSysLocked removes and returns the first system message in the queue,
 // for a suspended process. p.mu must be held.
+//
+//go:noinline
 func (p *Process) takeSysLocked() (envelope, bool) {
 	for i, e := range p.q {
 		if e.kind >= kSys {
@@ -151,6 +155,8 @@ func (p *Process) takeSysLocked() (envelope, bool) {
 
 // unreadLocked puts the rest of the goroutine's batch back in front of the
 // queue, so that a suspended process can pick system messages out of it.
+//
+//go:noinline
 func (p *Process) unreadLocked() {
 	if p.bi >= len(p.batch) {
 		return

@@ -9,6 +9,7 @@ type monitor struct {
 	name  Dest
 }
 
+//go:noinline
 func (m monitor) fire(d Down) {
 	if m.owner != nil {
 		m.owner.pushDown(d)
@@ -19,6 +20,8 @@ func (m monitor) fire(d Down) {
 
 // pushDown queues d for p if p still holds the monitor: once Demonitor has
 // returned, no Down for its ref can be queued.
+//
+//go:noinline
 func (p *Process) pushDown(d Down) {
 	p.mu.Lock()
 	if _, ok := p.held[d.Ref]; !ok || p.state != alive {

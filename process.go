@@ -68,15 +68,18 @@ type Process struct {
 	parent         PID
 	act            actKind
 	actArg         any
-	deadline       time.Time // for actTimeout
+	deadline       int64 // rt.mono() time, for actTimeout
 	timer          *time.Timer
 	hibernateAfter time.Duration
 	suspended      bool
 	started        From // Start waiting for Init, until Init has returned
 	replyTo        From // a reply made by HandleCall, sent at the next lock
 	replyVal       any
-	last           any // the message being handled, for crash reports
-	lastFrom       PID // its caller, when it is a call from a process
+	sysNext        envelope // a system message refill took for a suspended process
+	exiting        bool     // terminate ran; run calls exit with exitReason
+	exitReason     error
+	last           any      // the message being handled, for crash reports
+	lastFrom       *Process // its caller, when it is a call from a process
 }
 
 // Self returns the process's PID.
@@ -149,7 +152,7 @@ func (p *Process) Continue(arg any) { p.act, p.actArg = actContinue, arg }
 // mailbox is empty.
 func (p *Process) SetTimeout(d time.Duration) {
 	p.act, p.actArg = actTimeout, nil
-	p.deadline = time.Now().Add(d)
+	p.deadline = p.rt.mono() + int64(d)
 }
 
 // Hibernate asks the process to give up its goroutine, and so its stack, once
@@ -184,6 +187,11 @@ func (p *Process) run() {
 		p.act = actHibernate
 	}
 	p.loop()
+	if p.exiting {
+		// The exit runs here, with the callbacks' frames unwound, so a
+		// process's goroutine fits in its first stack.
+		p.exit(p.exitReason)
+	}
 }
 
 // recoverCrash is the one place a callback panic is recovered: the process
@@ -202,6 +210,7 @@ func (p *Process) recoverCrash() {
 		return
 	}
 	p.terminate(pe, nil)
+	p.exit(p.exitReason)
 }
 
 func (p *Process) loop() {
@@ -211,16 +220,7 @@ func (p *Process) loop() {
 			return
 		}
 		if p.act == actContinue {
-			arg := p.actArg
-			p.act, p.actArg = actNone, nil
-			h, ok := p.srv.(ContinueHandler)
-			if !ok {
-				p.terminate(&MissingCallbackError{Server: typeName(p.srv), Callback: "HandleContinue"}, nil)
-				return
-			}
-			p.last = arg
-			if err := h.HandleContinue(p, arg); err != nil && !p.dead.Load() {
-				p.terminate(err, nil)
+			if !p.runContinue() {
 				return
 			}
 			continue
@@ -235,6 +235,26 @@ func (p *Process) loop() {
 	}
 }
 
+// runContinue runs HandleContinue with the pending argument. It reports
+// false when the process ended.
+//
+//go:noinline
+func (p *Process) runContinue() bool {
+	arg := p.actArg
+	p.act, p.actArg = actNone, nil
+	h, ok := p.srv.(ContinueHandler)
+	if !ok {
+		p.missing("HandleContinue")
+		return false
+	}
+	p.last = arg
+	if err := h.HandleContinue(p, arg); err != nil && !p.dead.Load() {
+		p.terminate(err, nil)
+		return false
+	}
+	return !p.dead.Load()
+}
+
 func (p *Process) dropBatch() {
 	clear(p.batch[p.bi:])
 	p.batch, p.bi = nil, 0
@@ -244,14 +264,14 @@ func (p *Process) dropBatch() {
 // timeouts on the way. It returns false when the goroutine must return: the
 // process died or hibernated. It also sends the reply HandleCall left in
 // replyTo, after unlinking the caller's slot under the lock it takes anyway.
+//
+// receive is the fast path and keeps a small frame; refill does the locking,
+// parking and timers, so a process's stack stays within its first 2 KiB.
 func (p *Process) receive() (envelope, bool) {
 	for {
 		if p.bi < len(p.batch) && !p.suspended {
 			if p.replyTo.slot != nil {
-				p.mu.Lock()
-				p.unlinkLocked(p.replyTo.slot)
-				p.mu.Unlock()
-				p.sendReply()
+				p.flushReply()
 			}
 			e := p.batch[p.bi]
 			p.batch[p.bi] = envelope{}
@@ -265,106 +285,144 @@ func (p *Process) receive() (envelope, bool) {
 			p.act = actNone
 			return e, true
 		}
-		p.mu.Lock()
-		if p.replyTo.slot != nil {
-			p.unlinkLocked(p.replyTo.slot)
-		}
-		if p.state != alive {
-			p.mu.Unlock()
-			p.sendReply()
+		switch r := p.refill(); r {
+		case refillAgain:
+		case refillEnd:
 			return envelope{}, false
-		}
-		if p.suspended {
-			e, ok := p.takeSysLocked()
-			if ok {
-				p.mu.Unlock()
-				p.sendReply()
-				if !p.system(e) {
-					return envelope{}, false
-				}
-				continue
-			}
-		} else if p.takeLocked() {
-			p.mu.Unlock()
-			p.sendReply()
-			continue
-		}
-		// Nothing to handle.
-		var wait time.Duration
-		timed := false
-		switch {
-		case p.suspended:
-		case p.act == actHibernate:
-			// Once hib is set and the lock released, a sender may start
-			// the next goroutine: this one must not touch p after Unlock.
-			f, v := p.replyTo, p.replyVal
-			p.replyTo, p.replyVal = From{}, nil
-			p.hibernateLocked()
-			p.mu.Unlock()
-			Reply(f, v)
-			return envelope{}, false
-		case p.act == actTimeout:
-			wait, timed = time.Until(p.deadline), true
-			if wait <= 0 {
-				p.mu.Unlock()
-				p.sendReply()
-				p.act = actNone
-				return envelope{kind: kInfo, msg: Timeout{}}, true
-			}
-		case p.hibernateAfter > 0:
-			wait, timed = p.hibernateAfter, true
-		}
-		if p.wake == nil {
-			p.wake = make(chan struct{}, 1)
-		}
-		p.parked = true
-		p.handoff = !p.suspended
-		clear(p.batch)
-		p.batch, p.bi = p.batch[:0], 0
-		p.mu.Unlock()
-		p.sendReply()
-		if !timed {
-			<-p.wake
-			if p.dead.Load() {
-				return envelope{}, false
-			}
-			continue
-		}
-		if p.timer == nil {
-			p.timer = time.NewTimer(wait)
-		} else {
-			p.timer.Reset(wait)
-		}
-		select {
-		case <-p.wake:
-			p.timer.Stop()
-			if p.dead.Load() {
-				return envelope{}, false
-			}
-			continue
-		case <-p.timer.C:
-		}
-		p.mu.Lock()
-		if !p.parked {
-			// A sender or exit cleared parked and is giving us a token.
-			p.mu.Unlock()
-			<-p.wake
-			if p.dead.Load() {
-				return envelope{}, false
-			}
-			continue
-		}
-		p.parked = false
-		p.mu.Unlock()
-		if p.act == actTimeout {
+		case refillTimeout:
 			p.act = actNone
 			return envelope{kind: kInfo, msg: Timeout{}}, true
+		case refillSys:
+			e := p.sysNext
+			p.sysNext = envelope{}
+			if !p.system(e) {
+				return envelope{}, false
+			}
 		}
-		p.act = actHibernate
 	}
 }
 
+type refillResult uint8
+
+const (
+	refillAgain   refillResult = iota // the batch has messages, or look again
+	refillEnd                         // died or hibernated: the goroutine returns
+	refillTimeout                     // deliver Timeout
+	refillSys                         // a suspended process took p.sysNext
+)
+
+func (p *Process) flushReply() {
+	p.mu.Lock()
+	p.unlinkLocked(p.replyTo.slot)
+	p.mu.Unlock()
+	p.sendReply()
+}
+
+// refill moves queued messages to the batch, or waits for some: parked on
+// the wake channel, with a timer for a callback timeout or hibernate_after.
+func (p *Process) refill() refillResult {
+	p.mu.Lock()
+	if p.replyTo.slot != nil {
+		p.unlinkLocked(p.replyTo.slot)
+	}
+	if p.state != alive {
+		p.mu.Unlock()
+		p.sendReply()
+		return refillEnd
+	}
+	if p.suspended {
+		if e, ok := p.takeSysLocked(); ok {
+			p.mu.Unlock()
+			p.sendReply()
+			p.sysNext = e
+			return refillSys
+		}
+	} else if p.takeLocked() {
+		p.mu.Unlock()
+		p.sendReply()
+		return refillAgain
+	}
+	// Nothing to handle.
+	var wait time.Duration
+	timed := false
+	switch {
+	case p.suspended:
+	case p.act == actHibernate:
+		// Once hib is set and the lock released, a sender may start the
+		// next goroutine: this one must not touch p after Unlock.
+		f, v := p.replyTo, p.replyVal
+		p.replyTo, p.replyVal = From{}, nil
+		p.hibernateLocked()
+		p.mu.Unlock()
+		Reply(f, v)
+		return refillEnd
+	case p.act == actTimeout:
+		wait, timed = time.Duration(p.deadline-p.rt.mono()), true
+		if wait <= 0 {
+			p.mu.Unlock()
+			p.sendReply()
+			return refillTimeout
+		}
+	case p.hibernateAfter > 0:
+		wait, timed = p.hibernateAfter, true
+	}
+	if p.wake == nil {
+		p.wake = make(chan struct{}, 1)
+	}
+	p.parked = true
+	p.handoff = !p.suspended
+	clear(p.batch)
+	p.batch, p.bi = p.batch[:0], 0
+	p.mu.Unlock()
+	p.sendReply()
+	if !timed {
+		<-p.wake
+		if p.dead.Load() {
+			return refillEnd
+		}
+		return refillAgain
+	}
+	return p.waitTimed(wait)
+}
+
+// waitTimed parks with a timer. p.parked is set.
+func (p *Process) waitTimed(wait time.Duration) refillResult {
+	if p.timer == nil {
+		p.timer = time.NewTimer(wait)
+	} else {
+		p.timer.Reset(wait)
+	}
+	select {
+	case <-p.wake:
+		p.timer.Stop()
+		if p.dead.Load() {
+			return refillEnd
+		}
+		return refillAgain
+	case <-p.timer.C:
+	}
+	p.mu.Lock()
+	if !p.parked {
+		// A sender or exit cleared parked and is giving us a token.
+		p.mu.Unlock()
+		<-p.wake
+		if p.dead.Load() {
+			return refillEnd
+		}
+		return refillAgain
+	}
+	p.parked = false
+	p.mu.Unlock()
+	if p.act == actTimeout {
+		return refillTimeout
+	}
+	p.act = actHibernate
+	return refillAgain
+}
+
 // sendReply delivers the reply HandleCall left for after the next lock.
+//
+//go:noinline
 func (p *Process) sendReply() {
 	if p.replyTo.slot != nil {
 		f, v := p.replyTo, p.replyVal
@@ -375,6 +433,8 @@ func (p *Process) sendReply() {
 
 // hibernateLocked drops the goroutine's resources; the next message starts a
 // new goroutine. p.mu must be held and the mailbox empty.
+//
+//go:noinline
 func (p *Process) hibernateLocked() {
 	p.hib = true
 	p.act = actNone
@@ -385,18 +445,18 @@ func (p *Process) hibernateLocked() {
 		p.timer.Stop()
 		p.timer = nil
 	}
-	p.last, p.lastFrom = nil, PID{}
+	p.last, p.lastFrom = nil, nil
 }
 
 // dispatch runs the callback for e. It returns false when the process has
 // ended.
 func (p *Process) dispatch(e envelope) bool {
-	p.last, p.lastFrom = e.msg, e.from.pid
+	p.last, p.lastFrom = e.msg, e.from.caller
 	switch e.kind {
 	case kCall:
 		h, ok := p.srv.(CallHandler)
 		if !ok {
-			p.terminate(&MissingCallbackError{Server: typeName(p.srv), Callback: "HandleCall"}, nil)
+			p.missing("HandleCall")
 			return false
 		}
 		reply, err := h.HandleCall(p, e.from, e.msg)
@@ -414,17 +474,13 @@ func (p *Process) dispatch(e envelope) bool {
 			}
 		case err == NoReply:
 		default:
-			if sr, ok := err.(*stopReply); ok {
-				p.terminate(sr.reason, func() { Reply(e.from, reply) })
-				return false
-			}
-			p.terminate(err, nil)
+			p.stopCall(e.from, reply, err)
 			return false
 		}
 	case kCast:
 		h, ok := p.srv.(CastHandler)
 		if !ok {
-			p.terminate(&MissingCallbackError{Server: typeName(p.srv), Callback: "HandleCast"}, nil)
+			p.missing("HandleCast")
 			return false
 		}
 		if err := h.HandleCast(p, e.msg); err != nil && !p.dead.Load() {
@@ -458,8 +514,28 @@ func (p *Process) info(msg any) bool {
 	return !p.dead.Load()
 }
 
+//go:noinline
+func (p *Process) missing(callback string) {
+	p.terminate(&MissingCallbackError{Server: typeName(p.srv), Callback: callback}, nil)
+}
+
+// stopCall ends the process after HandleCall returned a stop error, replying
+// first for StopWithReply.
+//
+//go:noinline
+func (p *Process) stopCall(from From, reply any, err error) {
+	if sr, ok := err.(*stopReply); ok {
+		p.terminate(sr.reason, func() { Reply(from, reply) })
+		return
+	}
+	p.terminate(err, nil)
+}
+
 // terminate runs Terminate with reason, then after (a reply, for
-// StopWithReply), logs a crash report for an abnormal reason, and exits.
+// StopWithReply), logs a crash report for an abnormal reason, and marks the
+// process exiting: every caller returns up to run, which calls exit.
+//
+//go:noinline
 func (p *Process) terminate(reason error, after func()) {
 	reason = orNormal(reason)
 	if t, ok := p.srv.(Terminator); ok {
@@ -473,7 +549,7 @@ func (p *Process) terminate(reason error, after func()) {
 	if IsAbnormal(reason) {
 		p.crashReport(reason)
 	}
-	p.exit(reason)
+	p.exiting, p.exitReason = true, reason
 }
 
 func (p *Process) safeTerminate(t Terminator, reason error) (perr error) {
@@ -488,6 +564,7 @@ func (p *Process) safeTerminate(t Terminator, reason error) (perr error) {
 	return nil
 }
 
+//go:noinline
 func (p *Process) crashReport(reason error) {
 	attrs := []any{
 		slog.String("pid", p.pid.String()),
@@ -503,8 +580,8 @@ func (p *Process) crashReport(reason error) {
 	st := p.formatStatus(Status{State: p.srv, Message: p.last, Reason: reason})
 	attrs = append(attrs, slog.String("last_message", fmt.Sprintf("%v", st.Message)),
 		slog.String("state", fmt.Sprintf("%+v", st.State)))
-	if !p.lastFrom.IsZero() {
-		attrs = append(attrs, slog.String("client", p.lastFrom.String()))
+	if p.lastFrom != nil {
+		attrs = append(attrs, slog.String("client", p.lastFrom.pid.String()))
 	}
 	var pe *PanicError
 	if errors.As(reason, &pe) {
@@ -515,6 +592,8 @@ func (p *Process) crashReport(reason error) {
 
 // formatStatus applies the server's FormatStatus, with a placeholder for the
 // state when it panics.
+//
+//go:noinline
 func (p *Process) formatStatus(s Status) (out Status) {
 	f, ok := p.srv.(StatusFormatter)
 	if !ok {
@@ -556,39 +635,7 @@ func (p *Process) exit(reason error) bool {
 	if wake {
 		p.wake <- struct{}{}
 	}
-	rt := p.rt
-	if name != "" {
-		rt.unregisterOwned(name, p)
-	}
-	if via != nil {
-		via.Registrar.UnregisterName(via.Key, p.pid)
-	}
-	rt.remove(p)
-	// Processes first (links, then monitors), then plain goroutines: failed
-	// callers, Done, and waiters in Stop or Watch. So when any of those
-	// returns, every linked or monitoring process has its signal queued.
-	for to := range links {
-		rt.linkSignal(p.pid, to, reason)
-	}
-	for _, m := range mons {
-		if m.owner != nil {
-			m.fire(Down{Ref: m.ref, PID: p.pid, Name: m.name, Reason: reason})
-		}
-	}
-	if hasWatchers {
-		p.failWatchers(&ExitError{PID: p.pid, Reason: reason})
-	}
-	if done != nil {
-		close(done)
-	}
-	for _, m := range mons {
-		if m.owner == nil {
-			m.fire(Down{Ref: m.ref, PID: p.pid, Name: m.name, Reason: reason})
-		}
-	}
-	if h := rt.hooks; h != nil && h.Exit != nil {
-		h.Exit(p.pid, reason)
-	}
+	p.signalExit(reason, links, mons, name, via, hasWatchers, done)
 	return true
 }
 
@@ -606,15 +653,7 @@ func (p *Process) system(e envelope) bool {
 	case sysmsg.ReplaceState:
 		Reply(e.from, p.replaceState(m.Replace))
 	case sysmsg.GetStatus:
-		st := p.formatStatus(Status{State: p.srv})
-		s := sysmsg.Status{Suspended: p.suspended, State: st.State, Server: typeName(p.srv)}
-		p.mu.Lock()
-		s.Name = string(p.name)
-		p.mu.Unlock()
-		if !p.parent.IsZero() {
-			s.Parent = p.parent
-		}
-		Reply(e.from, s)
+		Reply(e.from, p.status())
 	case sysmsg.Suspend:
 		if !p.suspended {
 			p.suspended = true
@@ -637,6 +676,73 @@ func (p *Process) system(e envelope) bool {
 		return false
 	}
 	return true
+}
+
+// signalExit is the second half of exit, outside the lock: release the names,
+// leave the table, and tell everyone.
+func (p *Process) signalExit(reason error, links map[PID]struct{}, mons []monitor, name Name, via *Via,
+	hasWatchers bool, done chan struct{}) {
+	rt := p.rt
+	if name != "" {
+		rt.unregisterOwned(name, p)
+	}
+	if via != nil {
+		via.Registrar.UnregisterName(via.Key, p.pid)
+	}
+	rt.remove(p)
+	// Processes first (links, then monitors), then plain goroutines: failed
+	// callers, Done, and waiters in Stop or Watch. So when any of those
+	// returns, every linked or monitoring process has its signal queued.
+	if len(links) > 0 {
+		p.signalLinks(links, reason)
+	}
+	if len(mons) > 0 {
+		p.signalMonitors(mons, reason, true)
+	}
+	if hasWatchers {
+		p.failWatchers(&ExitError{PID: p.pid, Reason: reason})
+	}
+	if done != nil {
+		close(done)
+	}
+	if len(mons) > 0 {
+		p.signalMonitors(mons, reason, false)
+	}
+	if h := rt.hooks; h != nil && h.Exit != nil {
+		h.Exit(p.pid, reason)
+	}
+}
+
+//go:noinline
+func (p *Process) status() sysmsg.Status {
+	st := p.formatStatus(Status{State: p.srv})
+	s := sysmsg.Status{Suspended: p.suspended, State: st.State, Server: typeName(p.srv)}
+	p.mu.Lock()
+	s.Name = string(p.name)
+	p.mu.Unlock()
+	if !p.parent.IsZero() {
+		s.Parent = p.parent
+	}
+	return s
+}
+
+//go:noinline
+func (p *Process) signalLinks(links map[PID]struct{}, reason error) {
+	for to := range links {
+		p.rt.linkSignal(p.pid, to, reason)
+	}
+}
+
+// signalMonitors fires the monitors held by processes (owners) or by plain
+// goroutines (!owners).
+//
+//go:noinline
+func (p *Process) signalMonitors(mons []monitor, reason error, owners bool) {
+	for _, m := range mons {
+		if (m.owner != nil) == owners {
+			m.fire(Down{Ref: m.ref, PID: p.pid, Name: m.name, Reason: reason})
+		}
+	}
 }
 
 // ErrNotSuspended is the result of a code change sent to a process that is

@@ -121,14 +121,19 @@ type Status struct {
 // [NoReply] keeps it and answers later with [Reply]. From values are
 // comparable and unique per request. The zero From is no caller.
 type From struct {
-	slot *callSlot
-	seq  uint64
-	pid  PID
+	slot   *callSlot
+	seq    uint64
+	caller *Process
 }
 
 // PID returns the calling process, or the zero PID when the caller is a plain
 // goroutine.
-func (f From) PID() PID { return f.pid }
+func (f From) PID() PID {
+	if f.caller == nil {
+		return PID{}
+	}
+	return f.caller.pid
+}
 
 // Timeout is the message a server receives through HandleInfo when the time
 // set with [Process.SetTimeout] passes with no other message arriving.

@@ -30,7 +30,7 @@ func Stop[D Dest](ctx context.Context, rt *Runtime, to D, reason error) error {
 		s := rt.slots.Get().(*callSlot)
 		from := From{slot: s, seq: s.begin(0)}
 		if caller := processOf(ctx); caller != nil {
-			from.pid = caller.pid
+			from.caller = caller
 		}
 		if err = p.pushCall(envelope{kind: kStop, msg: reason, from: from}); err != nil {
 			s.state.Store(0)
