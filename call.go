@@ -30,12 +30,13 @@ type callSlot struct {
 	armed    atomic.Bool
 	timer    *time.Timer
 
-	// Membership in the callee's watcher list, guarded by owner.mu;
-	// linked is also read by the caller without the lock.
+	// Membership in the callee's watcher list, guarded by owner.mu.
 	owner      *Process
 	prev, next *callSlot
 	wseq       uint64
-	linked     atomic.Bool
+	// unlinked is set by whoever completes the call when it has already
+	// taken the slot off the callee's list, so the caller need not lock.
+	unlinked bool
 }
 
 const noDeadline = math.MaxInt64
@@ -43,10 +44,16 @@ const noDeadline = math.MaxInt64
 // deliver completes call seq with a reply or an error. It reports false when
 // the call was already complete or abandoned.
 func (s *callSlot) deliver(seq uint64, reply any, err error) bool {
+	return s.complete(seq, reply, err, false)
+}
+
+// complete is deliver for a completer that may have unlinked the slot from
+// its callee's watcher list already.
+func (s *callSlot) complete(seq uint64, reply any, err error, unlinked bool) bool {
 	if seq == 0 || !s.state.CompareAndSwap(seq, 0) {
 		return false
 	}
-	s.reply, s.err = reply, err
+	s.reply, s.err, s.unlinked = reply, err, unlinked
 	s.ch <- struct{}{}
 	return true
 }
@@ -101,7 +108,6 @@ func (s *callSlot) begin(wait time.Duration) uint64 {
 func (p *Process) watchLocked(f From) {
 	s := f.slot
 	s.owner, s.wseq = p, f.seq
-	s.linked.Store(true)
 	s.prev, s.next = nil, p.watchers
 	if p.watchers != nil {
 		p.watchers.prev = s
@@ -111,9 +117,6 @@ func (p *Process) watchLocked(f From) {
 
 // unwatch takes the caller's slot off p's watcher list, unless p did already.
 func (p *Process) unwatch(s *callSlot) {
-	if !s.linked.Load() {
-		return
-	}
 	p.mu.Lock()
 	p.unlinkLocked(s)
 	p.mu.Unlock()
@@ -132,7 +135,6 @@ func (p *Process) unlinkLocked(s *callSlot) {
 		s.next.prev = s.prev
 	}
 	s.owner, s.prev, s.next = nil, nil, nil
-	s.linked.Store(false)
 }
 
 // failWatchers completes every call still watching p, which is dead, with
@@ -145,7 +147,7 @@ func (p *Process) failWatchers(err error) {
 	for s := p.watchers; s != nil; {
 		next, seq := s.next, s.wseq
 		p.unlinkLocked(s)
-		s.deliver(seq, nil, err)
+		s.complete(seq, nil, err, true)
 		s = next
 	}
 	p.mu.Unlock()
@@ -161,17 +163,17 @@ func (s *callSlot) waitReply(ctx context.Context, p *Process, seq uint64) (any, 
 		case <-s.ch:
 		case <-done:
 			if s.state.CompareAndSwap(seq, 0) {
-				s.reply, s.err = nil, ctx.Err()
+				s.reply, s.err, s.unlinked = nil, ctx.Err(), false
 			} else {
 				<-s.ch // the winner's token is on its way
 			}
 		}
 	}
-	if p != nil {
+	if p != nil && !s.unlinked {
 		p.unwatch(s)
 	}
 	reply, err := s.reply, s.err
-	s.reply, s.err = nil, nil
+	s.reply, s.err, s.unlinked = nil, nil, false
 	return reply, err
 }
 

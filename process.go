@@ -354,7 +354,9 @@ func (p *Process) refill() refillResult {
 		p.replyTo, p.replyVal = From{}, nil
 		p.hibernateLocked()
 		p.mu.Unlock()
-		Reply(f, v)
+		if f.slot != nil {
+			f.slot.complete(f.seq, v, nil, true)
+		}
 		return refillEnd
 	case p.act == actTimeout:
 		wait, timed = time.Duration(p.deadline-p.rt.mono()), true
@@ -420,14 +422,15 @@ func (p *Process) waitTimed(wait time.Duration) refillResult {
 	return refillAgain
 }
 
-// sendReply delivers the reply HandleCall left for after the next lock.
+// sendReply delivers the reply HandleCall left for after the next lock,
+// under which the caller's slot was unlinked.
 //
 //go:noinline
 func (p *Process) sendReply() {
-	if p.replyTo.slot != nil {
-		f, v := p.replyTo, p.replyVal
+	if f := p.replyTo; f.slot != nil {
+		v := p.replyVal
 		p.replyTo, p.replyVal = From{}, nil
-		Reply(f, v)
+		f.slot.complete(f.seq, v, nil, true)
 	}
 }
 
