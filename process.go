@@ -42,41 +42,43 @@ type Process struct {
 
 	mu       sync.Mutex // guards the fields down to dead
 	state    uint8
-	reason   error
-	q        []envelope
 	parked   bool // the goroutine waits on wake and expects one token
 	handoff  bool // while parked, a sender may put its message in batch
 	hib      bool // no goroutine: the next message starts one
+	trap     bool
+	overflow Overflow
+	limit    int
+	reason   error
+	q        []envelope
 	wake     chan struct{}
 	done     chan struct{} // made on first use of Done
-	trap     bool
 	links    map[PID]struct{}
 	monitors []monitor        // monitors others hold on this process
 	held     map[Ref]*Process // monitors this process holds, by target (nil: fired at once)
 	watchers *callSlot        // callers waiting on this process (intrusive list)
 	name     Name
 	via      *Via
-	limit    int
-	overflow Overflow
 
 	dead atomic.Bool // set with state = dead, for cheap checks
 
 	// Owned by the process goroutine.
+	act            actKind
+	suspended      bool
+	exiting        bool // terminate ran; run calls exit with exitReason
+	timeoutDue     bool // the callback timeout passed: deliver Timeout next
 	srv            Server
 	batch          []envelope
 	bi             int
 	parent         PID
-	act            actKind
 	actArg         any
 	deadline       int64 // rt.mono() time, for actTimeout
+	parkWait       time.Duration
 	timer          *time.Timer
 	hibernateAfter time.Duration
-	suspended      bool
-	started        From // Start waiting for Init, until Init has returned
-	replyTo        From // a reply made by HandleCall, sent at the next lock
-	replyVal       any
+	started        From     // Start waiting for Init, until Init has returned
+	replyTo        From     // a reply made by HandleCall, sent at the next lock
+	replyVal       any      //
 	sysNext        envelope // a system message refill took for a suspended process
-	exiting        bool     // terminate ran; run calls exit with exitReason
 	exitReason     error
 	last           any      // the message being handled, for crash reports
 	lastFrom       *Process // its caller, when it is a call from a process
@@ -172,7 +174,10 @@ func (p *Process) TrapExit(on bool) bool {
 }
 
 // run is the body of the process goroutine: Init when the process is new,
-// then the loop. It returns when the process dies or hibernates.
+// then one step at a time until the process dies or hibernates. All blocking
+// happens here, in the goroutine's first frame, so that the runtime's own
+// deep paths (sudog allocation in a channel receive) start from a shallow
+// stack and a process's goroutine stays within its first 2 KiB.
 func (p *Process) run() {
 	if !p.rt.passPanic {
 		defer p.recoverCrash()
@@ -186,11 +191,24 @@ func (p *Process) run() {
 		// as OTP does; any other message cancels this.
 		p.act = actHibernate
 	}
-	p.loop()
+	for {
+		switch p.step() {
+		case stepAgain:
+			continue
+		case stepPark:
+			<-p.wake
+			continue
+		case stepParkTimed:
+			p.waitTimed()
+			continue
+		}
+		break
+	}
 	if p.exiting {
-		// The exit runs here, with the callbacks' frames unwound, so a
-		// process's goroutine fits in its first stack.
+		// The exit runs here, with the callbacks' frames unwound.
 		p.exit(p.exitReason)
+	} else if p.dead.Load() {
+		p.dropBatch()
 	}
 }
 
@@ -211,28 +229,6 @@ func (p *Process) recoverCrash() {
 	}
 	p.terminate(pe, nil)
 	p.exit(p.exitReason)
-}
-
-func (p *Process) loop() {
-	for {
-		if p.dead.Load() {
-			p.dropBatch()
-			return
-		}
-		if p.act == actContinue {
-			if !p.runContinue() {
-				return
-			}
-			continue
-		}
-		e, ok := p.receive()
-		if !ok {
-			return
-		}
-		if !p.dispatch(e) {
-			return
-		}
-	}
 }
 
 // runContinue runs HandleContinue with the pending argument. It reports
@@ -260,55 +256,86 @@ func (p *Process) dropBatch() {
 	p.batch, p.bi = nil, 0
 }
 
-// receive returns the next message to handle, running system messages and
-// timeouts on the way. It returns false when the goroutine must return: the
-// process died or hibernated. It also sends the reply HandleCall left in
-// replyTo, after unlinking the caller's slot under the lock it takes anyway.
-//
-// receive is the fast path and keeps a small frame; refill does the locking,
-// parking and timers, so a process's stack stays within its first 2 KiB.
-func (p *Process) receive() (envelope, bool) {
-	for {
-		if p.bi < len(p.batch) && !p.suspended {
-			if p.replyTo.slot != nil {
-				p.flushReply()
-			}
-			e := p.batch[p.bi]
-			p.batch[p.bi] = envelope{}
-			p.bi++
-			if e.kind >= kSys {
-				if !p.system(e) {
-					return envelope{}, false
-				}
-				continue
-			}
-			p.act = actNone
-			return e, true
-		}
-		switch r := p.refill(); r {
-		case refillAgain:
-		case refillEnd:
-			return envelope{}, false
-		case refillTimeout:
-			p.act = actNone
-			return envelope{kind: kInfo, msg: Timeout{}}, true
-		case refillSys:
-			e := p.sysNext
-			p.sysNext = envelope{}
-			if !p.system(e) {
-				return envelope{}, false
-			}
-		}
+type stepResult uint8
+
+const (
+	stepAgain     stepResult = iota // call step again
+	stepPark                        // wait for the wake token, then step again
+	stepParkTimed                   // wait with a timer (parkWait), then step again
+	stepEnd                         // the process died or hibernated
+)
+
+// step does one unit of work without blocking: a continue, a message, a
+// system message or a timeout; or it takes the queue into the batch; or it
+// parks the process and asks run to wait. It also sends the reply HandleCall
+// left in replyTo, after unlinking the caller's slot under a lock it takes
+// anyway.
+func (p *Process) step() stepResult {
+	if p.dead.Load() {
+		return stepEnd
 	}
+	if p.act == actContinue {
+		if !p.runContinue() {
+			return stepEnd
+		}
+		return stepAgain
+	}
+	if p.timeoutDue {
+		p.timeoutDue = false
+		p.act = actNone
+		return p.handle(envelope{kind: kInfo, msg: Timeout{}})
+	}
+	if p.bi < len(p.batch) && !p.suspended {
+		if p.replyTo.slot != nil {
+			p.flushReply()
+		}
+		e := p.batch[p.bi]
+		p.batch[p.bi] = envelope{}
+		p.bi++
+		if e.kind >= kSys {
+			if !p.system(e) {
+				return stepEnd
+			}
+			return stepAgain
+		}
+		p.act = actNone
+		return p.handle(e)
+	}
+	switch p.refill() {
+	case refillEnd:
+		return stepEnd
+	case refillTimeout:
+		p.timeoutDue = true
+	case refillSys:
+		e := p.sysNext
+		p.sysNext = envelope{}
+		if !p.system(e) {
+			return stepEnd
+		}
+	case refillPark:
+		return stepPark
+	case refillParkTimed:
+		return stepParkTimed
+	}
+	return stepAgain
+}
+
+func (p *Process) handle(e envelope) stepResult {
+	if !p.dispatch(e) {
+		return stepEnd
+	}
+	return stepAgain
 }
 
 type refillResult uint8
 
 const (
-	refillAgain   refillResult = iota // the batch has messages, or look again
-	refillEnd                         // died or hibernated: the goroutine returns
-	refillTimeout                     // deliver Timeout
-	refillSys                         // a suspended process took p.sysNext
+	refillAgain     refillResult = iota // the batch has messages, or look again
+	refillEnd                           // died or hibernated: the goroutine returns
+	refillTimeout                       // deliver Timeout
+	refillSys                           // a suspended process took p.sysNext
+	refillPark                          // parked: wait for the wake token
+	refillParkTimed                     // parked: wait for the token or parkWait
 )
 
 func (p *Process) flushReply() {
@@ -318,8 +345,9 @@ func (p *Process) flushReply() {
 	p.sendReply()
 }
 
-// refill moves queued messages to the batch, or waits for some: parked on
-// the wake channel, with a timer for a callback timeout or hibernate_after.
+// refill moves queued messages to the batch, or parks the process: run then
+// waits on the wake channel, with a timer for a callback timeout or
+// hibernate_after.
 func (p *Process) refill() refillResult {
 	p.mu.Lock()
 	if p.replyTo.slot != nil {
@@ -378,29 +406,24 @@ func (p *Process) refill() refillResult {
 	p.mu.Unlock()
 	p.sendReply()
 	if !timed {
-		<-p.wake
-		if p.dead.Load() {
-			return refillEnd
-		}
-		return refillAgain
+		return refillPark
 	}
-	return p.waitTimed(wait)
+	p.parkWait = wait
+	return refillParkTimed
 }
 
-// waitTimed parks with a timer. p.parked is set.
-func (p *Process) waitTimed(wait time.Duration) refillResult {
+// waitTimed waits, parked, for the wake token or p.parkWait. When the time
+// passes first it delivers the timeout or starts hibernation.
+func (p *Process) waitTimed() {
 	if p.timer == nil {
-		p.timer = time.NewTimer(wait)
+		p.timer = time.NewTimer(p.parkWait)
 	} else {
-		p.timer.Reset(wait)
+		p.timer.Reset(p.parkWait)
 	}
 	select {
 	case <-p.wake:
 		p.timer.Stop()
-		if p.dead.Load() {
-			return refillEnd
-		}
-		return refillAgain
+		return
 	case <-p.timer.C:
 	}
 	p.mu.Lock()
@@ -408,18 +431,15 @@ func (p *Process) waitTimed(wait time.Duration) refillResult {
 		// A sender or exit cleared parked and is giving us a token.
 		p.mu.Unlock()
 		<-p.wake
-		if p.dead.Load() {
-			return refillEnd
-		}
-		return refillAgain
+		return
 	}
 	p.parked = false
 	p.mu.Unlock()
 	if p.act == actTimeout {
-		return refillTimeout
+		p.timeoutDue = true
+		return
 	}
 	p.act = actHibernate
-	return refillAgain
 }
 
 // sendReply delivers the reply HandleCall left for after the next lock,
