@@ -66,6 +66,7 @@ type Process struct {
 	suspended      bool
 	exiting        bool // terminate ran; run calls exit with exitReason
 	timeoutDue     bool // the callback timeout passed: deliver Timeout next
+	fromHib        bool // the next goroutine is a wake from hibernation
 	srv            Server
 	batch          []envelope
 	bi             int
@@ -186,9 +187,10 @@ func (p *Process) run() {
 		if !p.boot() {
 			return
 		}
-	} else {
+	} else if p.fromHib {
 		// Woken from hibernation: go back to it after system messages,
 		// as OTP does; any other message cancels this.
+		p.fromHib = false
 		p.act = actHibernate
 	}
 	for {
@@ -459,7 +461,7 @@ func (p *Process) sendReply() {
 //
 //go:noinline
 func (p *Process) hibernateLocked() {
-	p.hib = true
+	p.hib, p.fromHib = true, true
 	p.act = actNone
 	p.q = nil
 	p.batch, p.bi = nil, 0

@@ -2,6 +2,7 @@ package gen
 
 import (
 	"context"
+	"runtime/debug"
 	"time"
 )
 
@@ -126,9 +127,18 @@ func (rt *Runtime) start(ctx context.Context, srv Server, parent *Process, opts 
 	if h := rt.hooks; h != nil && h.Spawn != nil {
 		h.Spawn(p.pid)
 	}
-	if _, ok := srv.(Initer); !ok {
-		p.hib = true // no goroutine until the first message
+	in, ok := srv.(Initer)
+	if !ok {
+		p.mu.Lock()
+		p.hib, p.fromHib = true, true // no goroutine until the first message
+		p.mu.Unlock()
 		return p.pid, nil
+	}
+	if ctx.Done() == nil {
+		// Nothing can cut the wait short, so there is no half-started
+		// process to kill: Init runs here, as the new process, and the
+		// process takes a goroutine when it needs one.
+		return p.initInline(in)
 	}
 	s := rt.slots.Get().(*callSlot)
 	p.started = From{slot: s, seq: s.begin(0)}
@@ -182,12 +192,52 @@ func (p *Process) boot() bool {
 	return true
 }
 
+// initInline runs Init on the caller's goroutine and returns Start's result.
+func (p *Process) initInline(in Initer) (pid PID, err error) {
+	if !p.rt.passPanic {
+		defer func() {
+			if r := recover(); r != nil {
+				pid, err = PID{}, p.failInit(&PanicError{Value: r, Stack: debug.Stack()}, true)
+			}
+		}()
+	}
+	if err := in.Init(p); err != nil {
+		return PID{}, p.failInit(err, false)
+	}
+	p.mu.Lock()
+	if p.state != alive {
+		// Init ended its own process, or someone killed it meanwhile.
+		reason := p.reason
+		p.mu.Unlock()
+		return PID{}, reason
+	}
+	// The process's goroutine starts now, unless Init asked to hibernate
+	// and nothing is queued yet.
+	spawn := !(p.act == actHibernate && len(p.q) == 0)
+	if !spawn {
+		p.hib, p.fromHib = true, true
+		p.act = actNone
+	}
+	p.mu.Unlock()
+	if spawn {
+		p.rt.goProcess(p)
+	}
+	return p.pid, nil
+}
+
 // initFailed ends a process whose Init failed and acknowledges Start. The
 // name is released before the exit is signalled, and a trapping parent is
 // unlinked first so that no ExitSignal stays behind.
 func (p *Process) initFailed(err error, panicked bool) {
 	ack := p.started
 	p.started = From{}
+	ack.slot.deliver(ack.seq, nil, p.failInit(err, panicked))
+}
+
+// failInit ends a process whose Init failed and returns Start's error. The
+// name is released before the exit is signalled, and a trapping parent is
+// unlinked first so that no ExitSignal stays behind.
+func (p *Process) failInit(err error, panicked bool) error {
 	reason, result := err, err
 	switch e := err.(type) {
 	case *initFailed:
@@ -211,7 +261,7 @@ func (p *Process) initFailed(err error, panicked bool) {
 	if result == nil {
 		result = ErrNormal
 	}
-	ack.slot.deliver(ack.seq, nil, result)
+	return result
 }
 
 func (p *Process) releaseNames() {
