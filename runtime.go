@@ -52,7 +52,7 @@ type Runtime struct {
 	nextRf atomic.Uint64
 	closed atomic.Bool
 
-	shards [tableShards]tableShard
+	table procTable
 
 	namesMu sync.RWMutex          // guards names
 	names   map[Name]*Process     // local registered names
@@ -66,14 +66,6 @@ type Runtime struct {
 
 // mono returns monotonic nanoseconds since the runtime was made.
 func (rt *Runtime) mono() int64 { return int64(time.Since(rt.epoch)) }
-
-const tableShards = 32
-
-type tableShard struct {
-	mu sync.RWMutex // guards m
-	m  map[uint64]*Process
-	_  [24]byte // keep shards on separate cache lines
-}
 
 // NewRuntime returns a runtime configured by opts.
 func NewRuntime(opts Options) *Runtime {
@@ -100,9 +92,6 @@ func NewRuntime(opts Options) *Runtime {
 	if rt.callWait == 0 {
 		rt.callWait = 5 * time.Second
 	}
-	for i := range rt.shards {
-		rt.shards[i].m = make(map[uint64]*Process)
-	}
 	rt.epoch = time.Now()
 	rt.slots.New = func() any { return &callSlot{rt: rt, ch: make(chan struct{}, 1)} }
 	return rt
@@ -126,33 +115,19 @@ func (rt *Runtime) isLocal(pid PID) bool {
 	return pid.Creation == rt.creation && pid.Node == rt.node
 }
 
-func (rt *Runtime) shard(key uint64) *tableShard { return &rt.shards[key%tableShards] }
+func (rt *Runtime) insert(p *Process) { rt.table.insert(p.pid.key(), p) }
 
-func (rt *Runtime) insert(p *Process) {
-	s := rt.shard(p.pid.key())
-	s.mu.Lock()
-	s.m[p.pid.key()] = p
-	s.mu.Unlock()
-}
-
-func (rt *Runtime) remove(p *Process) {
-	s := rt.shard(p.pid.key())
-	s.mu.Lock()
-	if s.m[p.pid.key()] == p {
-		delete(s.m, p.pid.key())
-	}
-	s.mu.Unlock()
-}
+func (rt *Runtime) remove(p *Process) { rt.table.remove(p.pid.key(), p) }
 
 // lookup returns the live local process for pid, or nil.
 func (rt *Runtime) lookup(pid PID) *Process {
 	if !rt.isLocal(pid) {
 		return nil
 	}
-	s := rt.shard(pid.key())
-	s.mu.RLock()
-	p := s.m[pid.key()]
-	s.mu.RUnlock()
+	p := rt.table.lookup(pid.key())
+	if p == nil || p.pid != pid {
+		return nil
+	}
 	return p
 }
 
@@ -170,27 +145,13 @@ func (rt *Runtime) runProcess(p *Process) {
 // Processes returns the PIDs of all live local processes, in no order.
 func (rt *Runtime) Processes() []PID {
 	var out []PID
-	for i := range rt.shards {
-		s := &rt.shards[i]
-		s.mu.RLock()
-		for _, p := range s.m {
-			out = append(out, p.pid)
-		}
-		s.mu.RUnlock()
-	}
+	rt.table.each(func(p *Process) { out = append(out, p.pid) })
 	return out
 }
 
 func (rt *Runtime) all() []*Process {
 	var out []*Process
-	for i := range rt.shards {
-		s := &rt.shards[i]
-		s.mu.RLock()
-		for _, p := range s.m {
-			out = append(out, p)
-		}
-		s.mu.RUnlock()
-	}
+	rt.table.each(func(p *Process) { out = append(out, p) })
 	return out
 }
 

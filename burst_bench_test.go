@@ -1,0 +1,112 @@
+package gen_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/gen-go/gen"
+)
+
+type tally struct{ n int }
+
+func (t *tally) HandleCast(p *gen.Process, msg any) error { t.n++; return nil }
+func (t *tally) HandleCall(p *gen.Process, from gen.From, req any) (any, error) {
+	return t.n, nil
+}
+
+// BenchmarkBurst casts 100 messages to each of 1000 servers in turn, then
+// calls each once (the W5 "by server" shape).
+func BenchmarkBurst(b *testing.B) {
+	rt, _ := newRuntime(b)
+	ctx := context.Background()
+	pids := make([]gen.PID, 1000)
+	for i := range pids {
+		pids[i], _ = gen.Start(ctx, rt, &tally{})
+		gen.Call[int](ctx, rt, pids[i], nil)
+	}
+	var msg any = 1
+	for b.Loop() {
+		for _, pid := range pids {
+			for range 100 {
+				gen.Cast(rt, pid, msg)
+			}
+		}
+		for _, pid := range pids {
+			gen.Call[int](ctx, rt, pid, nil)
+		}
+	}
+}
+
+func BenchmarkFloorBurst(b *testing.B) {
+	type req struct{ reply chan int }
+	chans := make([]chan any, 1000)
+	var wg sync.WaitGroup
+	for i := range chans {
+		ch := make(chan any, 101)
+		chans[i] = ch
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n := 0
+			for m := range ch {
+				if r, ok := m.(req); ok {
+					r.reply <- n
+					continue
+				}
+				n++
+			}
+		}()
+	}
+	reply := make(chan int, 1)
+	var msg any = 1
+	for b.Loop() {
+		for _, ch := range chans {
+			for range 100 {
+				ch <- msg
+			}
+		}
+		for _, ch := range chans {
+			ch <- req{reply}
+			<-reply
+		}
+	}
+	for _, ch := range chans {
+		close(ch)
+	}
+	wg.Wait()
+}
+
+// BenchmarkCast8 is W2 with 8 senders.
+func BenchmarkCast8(b *testing.B) {
+	rt, _ := newRuntime(b)
+	ctx := context.Background()
+	pid, _ := gen.Start(ctx, rt, &tally{})
+	var msg any = 1
+	b.SetParallelism(4) // 8 goroutines on 2 procs
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			gen.Cast(rt, pid, msg)
+		}
+	})
+	gen.Call[int](ctx, rt, pid, nil)
+}
+
+func BenchmarkFloorCast8(b *testing.B) {
+	ch := make(chan any, 1024)
+	done := make(chan struct{})
+	go func() {
+		for range ch {
+		}
+		close(done)
+	}()
+	var msg any = 1
+	b.SetParallelism(4)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			ch <- msg
+		}
+	})
+	close(ch)
+	<-done
+}
