@@ -110,3 +110,29 @@ func BenchmarkFloorCast8(b *testing.B) {
 	close(ch)
 	<-done
 }
+
+type tallyInit struct{ tally }
+
+func (t *tallyInit) Init(p *gen.Process) error { return nil }
+
+// BenchmarkW5BySrv is the harness's W5 "by server" row: 10k servers with
+// Init, 100 casts to each in turn, then one call to each.
+func BenchmarkW5BySrv(b *testing.B) {
+	rt, _ := newRuntime(b)
+	ctx := context.Background()
+	pids := make([]gen.PID, 10000)
+	for i := range pids {
+		pids[i], _ = gen.Start(ctx, rt, &tallyInit{})
+	}
+	var msg any = 1
+	for b.Loop() {
+		for _, pid := range pids {
+			for range 100 {
+				gen.Cast(rt, pid, msg)
+			}
+		}
+		for _, pid := range pids {
+			gen.Call[int](ctx, rt, pid, nil)
+		}
+	}
+}

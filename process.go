@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,7 +39,7 @@ type Process struct {
 	rt  *Runtime
 	pid PID
 
-	mu       sync.Mutex // guards the fields down to dead
+	mu       spinLock // guards the fields down to dead
 	state    uint8
 	parked   bool // the goroutine waits on wake and expects one token
 	handoff  bool // while parked, a sender may put its message in batch
