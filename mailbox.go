@@ -50,17 +50,37 @@ func (p *Process) enqueueLocked(e envelope) (wake, spawn bool) {
 			p.batch = append(p.batch[:0], e)
 			p.bi = 0
 		} else {
-			p.q = append(p.q, e)
+			p.appendQ(e)
 		}
 		return true, false
 	}
-	p.q = append(p.q, e)
+	p.appendQ(e)
 	if p.hib {
 		p.hib = false
 		return false, true
 	}
 	return false, false
 }
+
+// appendQ appends e to the queue, growing it fourfold from qMin entries: a
+// burst into a fresh mailbox costs two allocations, not eight.
+func (p *Process) appendQ(e envelope) {
+	if len(p.q) == cap(p.q) {
+		n := max(qMin, 4*cap(p.q))
+		if cap(p.q) >= 1024 {
+			n = 2 * cap(p.q)
+		}
+		q := make([]envelope, len(p.q), n)
+		copy(q, p.q)
+		clear(p.q)
+		p.q = q
+	}
+	p.q = append(p.q, e)
+}
+
+// qMin is a mailbox's first allocation. A process keeps its buffers while
+// awake and gives them back when it hibernates.
+const qMin = 32
 
 func (p *Process) notify(wake, spawn bool) {
 	if wake {

@@ -404,6 +404,7 @@ func (p *Process) refill() refillResult {
 	p.handoff = !p.suspended
 	clear(p.batch)
 	p.batch, p.bi = p.batch[:0], 0
+
 	p.mu.Unlock()
 	p.sendReply()
 	if !timed {
