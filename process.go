@@ -67,6 +67,9 @@ type Process struct {
 	timeoutDue     bool // the callback timeout passed: deliver Timeout next
 	fromHib        bool // the next goroutine is a wake from hibernation
 	srv            Server
+	callH          CallHandler // srv's callbacks, looked up once (see setServer)
+	castH          CastHandler
+	infoH          InfoHandler
 	batch          []envelope
 	bi             int
 	parent         PID
@@ -479,8 +482,8 @@ func (p *Process) dispatch(e envelope) bool {
 	p.last, p.lastFrom = e.msg, e.from.caller
 	switch e.kind {
 	case kCall:
-		h, ok := p.srv.(CallHandler)
-		if !ok {
+		h := p.callH
+		if h == nil {
 			p.missing("HandleCall")
 			return false
 		}
@@ -503,8 +506,8 @@ func (p *Process) dispatch(e envelope) bool {
 			return false
 		}
 	case kCast:
-		h, ok := p.srv.(CastHandler)
-		if !ok {
+		h := p.castH
+		if h == nil {
 			p.missing("HandleCast")
 			return false
 		}
@@ -526,8 +529,8 @@ func (p *Process) dispatch(e envelope) bool {
 }
 
 func (p *Process) info(msg any) bool {
-	h, ok := p.srv.(InfoHandler)
-	if !ok {
+	h := p.infoH
+	if h == nil {
 		p.rt.log.Warn("gen: unexpected message", "pid", p.pid.String(), "server", typeName(p.srv),
 			"message", fmt.Sprintf("%v", msg))
 		return true
@@ -780,7 +783,7 @@ func (p *Process) replaceState(f func(any) any) (res any) {
 			res = &PanicError{Value: r, Stack: debug.Stack()}
 		}
 	}()
-	p.srv = f(p.srv)
+	p.setServer(f(p.srv))
 	return p.srv
 }
 
@@ -798,8 +801,17 @@ func (p *Process) codeChange(oldVsn, extra any) (res any) {
 	if err != nil {
 		return err
 	}
-	p.srv = next
+	p.setServer(next)
 	return nil
+}
+
+// setServer installs srv and looks up its message callbacks once, so that
+// dispatch does not assert interfaces per message.
+func (p *Process) setServer(srv Server) {
+	p.srv = srv
+	p.callH, _ = srv.(CallHandler)
+	p.castH, _ = srv.(CastHandler)
+	p.infoH, _ = srv.(InfoHandler)
 }
 
 func typeName(v any) string { return fmt.Sprintf("%T", v) }

@@ -94,8 +94,9 @@ func (rt *Runtime) start(ctx context.Context, srv Server, parent *Process, opts 
 	if rt.closed.Load() {
 		return PID{}, ErrRuntimeClosed
 	}
-	p := &Process{rt: rt, pid: rt.newPID(), srv: srv, hibernateAfter: cfg.hibernateAfter,
+	p := &Process{rt: rt, pid: rt.newPID(), hibernateAfter: cfg.hibernateAfter,
 		limit: cfg.limit, overflow: cfg.overflow}
+	p.setServer(srv)
 	rt.insert(p)
 	if cfg.named {
 		if owner, ok := rt.registerNew(cfg.name, p); !ok {
