@@ -63,8 +63,13 @@ func WithMailboxLimit(n int, policy Overflow) StartOption {
 // half-started process is killed and Start returns an error wrapping
 // ctx.Err(). ctx does not bound the process's life.
 //
-// A server without Init starts without a goroutine; its first message starts
-// one. See [Initer] for what Init's result does to Start.
+// Init runs as the new process: the *Process it receives is the new one, and
+// calls made with it identify the new process. When ctx can be cancelled,
+// Init runs on the process's own goroutine and Start waits for it; when ctx
+// can never be done (context.Background, for example), there is nothing to
+// time out, and Init runs on the calling goroutine, which saves two goroutine
+// switches per Start. A server without Init starts without a goroutine; its
+// first message starts one. See [Initer] for what Init's result does to Start.
 func Start(ctx context.Context, rt *Runtime, srv Server, opts ...StartOption) (PID, error) {
 	return rt.start(ctx, srv, nil, opts)
 }
