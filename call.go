@@ -304,20 +304,28 @@ func send[D Dest](rt *Runtime, to D, e envelope) error {
 func resolve[D Dest](rt *Runtime, to D) (*Process, error) {
 	switch d := any(to).(type) {
 	case PID:
-		if p := rt.lookup(d); p != nil {
-			return p, nil
-		}
-		if d.IsZero() || rt.isLocal(d) {
-			return nil, ErrNoProc
-		}
-		return nil, &NodeDownError{Node: d.Node}
+		return rt.resolvePID(d)
 	case Name:
-		if p := rt.whereis(d); p != nil {
-			return p, nil
-		}
-		return nil, ErrNoProc
+		return rt.resolveName(d)
 	}
 	return rt.resolve(Dest(to))
+}
+
+func (rt *Runtime) resolvePID(d PID) (*Process, error) {
+	if p := rt.lookup(d); p != nil {
+		return p, nil
+	}
+	if d.IsZero() || rt.isLocal(d) {
+		return nil, ErrNoProc
+	}
+	return nil, &NodeDownError{Node: d.Node}
+}
+
+func (rt *Runtime) resolveName(n Name) (*Process, error) {
+	if p := rt.whereis(n); p != nil {
+		return p, nil
+	}
+	return nil, ErrNoProc
 }
 
 func (rt *Runtime) remoteSend(to Dest, e envelope) {
@@ -333,18 +341,9 @@ func (rt *Runtime) remoteSend(to Dest, e envelope) {
 func (rt *Runtime) resolve(d Dest) (*Process, error) {
 	switch d := d.(type) {
 	case PID:
-		if p := rt.lookup(d); p != nil {
-			return p, nil
-		}
-		if d.IsZero() || rt.isLocal(d) {
-			return nil, ErrNoProc
-		}
-		return nil, &NodeDownError{Node: d.Node}
+		return rt.resolvePID(d)
 	case Name:
-		if p := rt.whereis(d); p != nil {
-			return p, nil
-		}
-		return nil, ErrNoProc
+		return rt.resolveName(d)
 	case RemoteName:
 		if d.Node == rt.node {
 			return rt.resolve(d.Name)
