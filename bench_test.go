@@ -129,3 +129,60 @@ func BenchmarkFloorCall(b *testing.B) {
 	}
 	close(req)
 }
+
+type pingPonger struct {
+	peer gen.PID
+	left int
+	done chan struct{}
+}
+
+type volley struct {
+	n    int
+	done chan struct{}
+}
+
+func (s *pingPonger) HandleInfo(p *gen.Process, msg any) error {
+	switch m := msg.(type) {
+	case *volley:
+		s.left, s.done = m.n, m.done
+	case int:
+		if s.done != nil {
+			if s.left--; s.left == 0 {
+				s.done <- struct{}{}
+				return nil
+			}
+		}
+	}
+	return gen.Send(p.Runtime(), s.peer, 0)
+}
+
+// BenchmarkPingPong is W4: two processes bounce a message; ns per round trip.
+func BenchmarkPingPong(b *testing.B) {
+	rt, _ := newRuntime(b)
+	ctx := context.Background()
+	a, c := &pingPonger{}, &pingPonger{}
+	pa, _ := gen.Start(ctx, rt, a)
+	pc, _ := gen.Start(ctx, rt, c)
+	a.peer, c.peer = pc, pa
+	done := make(chan struct{}, 1)
+	b.ResetTimer()
+	_ = gen.Send(rt, pa, &volley{n: b.N, done: done})
+	<-done
+}
+
+func BenchmarkFloorPingPong(b *testing.B) {
+	ca, cb := make(chan int, 1), make(chan int, 1)
+	done := make(chan struct{})
+	go func() {
+		for v := range cb {
+			ca <- v
+		}
+		close(done)
+	}()
+	for range b.N {
+		cb <- 0
+		<-ca
+	}
+	close(cb)
+	<-done
+}

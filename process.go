@@ -78,10 +78,9 @@ type Process struct {
 	parkWait       time.Duration
 	timer          *time.Timer
 	hibernateAfter time.Duration
-	started        From     // Start waiting for Init, until Init has returned
-	replyTo        From     // a reply made by HandleCall, sent at the next lock
-	replyVal       any      //
-	sysNext        envelope // a system message refill took for a suspended process
+	started        From // Start waiting for Init, until Init has returned
+	replyTo        From // a reply made by HandleCall, sent at the next lock
+	replyVal       any  //
 	exitReason     error
 	last           any      // the message being handled, for crash reports
 	lastFrom       *Process // its caller, when it is a call from a process
@@ -305,15 +304,14 @@ func (p *Process) step() stepResult {
 		p.act = actNone
 		return p.handle(e)
 	}
-	switch p.refill() {
+	r, sys := p.refill()
+	switch r {
 	case refillEnd:
 		return stepEnd
 	case refillTimeout:
 		p.timeoutDue = true
 	case refillSys:
-		e := p.sysNext
-		p.sysNext = envelope{}
-		if !p.system(e) {
+		if !p.system(sys) {
 			return stepEnd
 		}
 	case refillPark:
@@ -337,7 +335,7 @@ const (
 	refillAgain     refillResult = iota // the batch has messages, or look again
 	refillEnd                           // died or hibernated: the goroutine returns
 	refillTimeout                       // deliver Timeout
-	refillSys                           // a suspended process took p.sysNext
+	refillSys                           // a suspended process took a system message
 	refillPark                          // parked: wait for the wake token
 	refillParkTimed                     // parked: wait for the token or parkWait
 )
@@ -352,7 +350,7 @@ func (p *Process) flushReply() {
 // refill moves queued messages to the batch, or parks the process: run then
 // waits on the wake channel, with a timer for a callback timeout or
 // hibernate_after.
-func (p *Process) refill() refillResult {
+func (p *Process) refill() (refillResult, envelope) {
 	p.mu.Lock()
 	if p.replyTo.slot != nil {
 		p.unlinkLocked(p.replyTo.slot)
@@ -360,19 +358,18 @@ func (p *Process) refill() refillResult {
 	if p.state != alive {
 		p.mu.Unlock()
 		p.sendReply()
-		return refillEnd
+		return refillEnd, envelope{}
 	}
 	if p.suspended {
 		if e, ok := p.takeSysLocked(); ok {
 			p.mu.Unlock()
 			p.sendReply()
-			p.sysNext = e
-			return refillSys
+			return refillSys, e
 		}
 	} else if p.takeLocked() {
 		p.mu.Unlock()
 		p.sendReply()
-		return refillAgain
+		return refillAgain, envelope{}
 	}
 	// Nothing to handle.
 	var wait time.Duration
@@ -389,13 +386,13 @@ func (p *Process) refill() refillResult {
 		if f.slot != nil {
 			f.slot.complete(f.seq, v, nil, true)
 		}
-		return refillEnd
+		return refillEnd, envelope{}
 	case p.act == actTimeout:
 		wait, timed = time.Duration(p.deadline-p.rt.mono()), true
 		if wait <= 0 {
 			p.mu.Unlock()
 			p.sendReply()
-			return refillTimeout
+			return refillTimeout, envelope{}
 		}
 	case p.hibernateAfter > 0:
 		wait, timed = p.hibernateAfter, true
@@ -411,10 +408,10 @@ func (p *Process) refill() refillResult {
 	p.mu.Unlock()
 	p.sendReply()
 	if !timed {
-		return refillPark
+		return refillPark, envelope{}
 	}
 	p.parkWait = wait
-	return refillParkTimed
+	return refillParkTimed, envelope{}
 }
 
 // waitTimed waits, parked, for the wake token or p.parkWait. When the time
