@@ -41,18 +41,22 @@ func (p *Process) enqueueLocked(e envelope) (wake, spawn bool) {
 	if e.from.slot != nil {
 		p.watchLocked(e.from)
 	}
-	if p.parked {
-		p.parked = false
-		if p.handoff {
+	switch p.park.Load() {
+	case parkOpen:
+		if p.park.CompareAndSwap(parkOpen, parkClaimed) {
 			// The goroutine waits with an empty batch and an empty queue:
 			// hand it the message directly; the wake token orders the write
 			// before its read.
 			p.batch = append(p.batch[:0], e)
 			p.bi = 0
-		} else {
-			p.appendQ(e)
+			return true, false
 		}
-		return true, false
+		// A lock-free sender claimed it first (push) and wakes it.
+	case parkClosed:
+		if p.park.CompareAndSwap(parkClosed, parkRunning) {
+			p.appendQ(e)
+			return true, false
+		}
 	}
 	p.appendQ(e)
 	if p.hib {
@@ -91,9 +95,28 @@ func (p *Process) notify(wake, spawn bool) {
 	}
 }
 
+// The park states of a process's goroutine (Process.park). Whoever moves
+// the state away from parkOpen or parkClosed sends the one wake token.
+const (
+	parkRunning uint32 = iota // running, or no goroutine (hib), or dead
+	parkOpen                  // parked, mailbox and batch empty: a sender may claim it
+	parkClosed                // parked while suspended: wake, but no hand-over
+	parkClaimed               // a sender is handing a message over
+)
+
 // push delivers e to p. A dead p drops it, as Erlang does. A full bounded
 // mailbox refuses counted messages with ErrMailboxFull.
 func (p *Process) push(e envelope) error {
+	if e.kind <= kCast && p.limit == 0 && p.park.Load() == parkOpen &&
+		p.park.CompareAndSwap(parkOpen, parkClaimed) {
+		// The goroutine is parked with nothing queued: hand the message
+		// over without the mailbox lock. Nobody else touches batch until
+		// the goroutine has our token.
+		p.batch = append(p.batch[:0], e)
+		p.bi = 0
+		p.wake <- struct{}{}
+		return nil
+	}
 	p.mu.Lock()
 	if p.state != alive {
 		p.mu.Unlock()

@@ -41,8 +41,6 @@ type Process struct {
 
 	mu       spinLock // guards the fields down to dead
 	state    uint8
-	parked   bool // the goroutine waits on wake and expects one token
-	handoff  bool // while parked, a sender may put its message in batch
 	hib      bool // no goroutine: the next message starts one
 	trap     bool
 	overflow Overflow
@@ -58,7 +56,8 @@ type Process struct {
 	name     Name
 	via      *Via
 
-	dead atomic.Bool // set with state = dead, for cheap checks
+	dead atomic.Bool   // set with state = dead, for cheap checks
+	park atomic.Uint32 // parkRunning, parkOpen, parkClosed or parkClaimed
 
 	// Owned by the process goroutine.
 	act            actKind
@@ -200,10 +199,15 @@ func (p *Process) run() {
 			continue
 		case stepPark:
 			<-p.wake
+			p.park.Store(parkRunning)
 			continue
 		case stepParkTimed:
 			p.waitTimed()
 			continue
+		case stepHibernated:
+			// A sender may already be starting the next goroutine: this
+			// one must not touch p any more.
+			return
 		}
 		break
 	}
@@ -262,10 +266,11 @@ func (p *Process) dropBatch() {
 type stepResult uint8
 
 const (
-	stepAgain     stepResult = iota // call step again
-	stepPark                        // wait for the wake token, then step again
-	stepParkTimed                   // wait with a timer (parkWait), then step again
-	stepEnd                         // the process died or hibernated
+	stepAgain      stepResult = iota // call step again
+	stepPark                         // wait for the wake token, then step again
+	stepParkTimed                    // wait with a timer (parkWait), then step again
+	stepEnd                          // the process died
+	stepHibernated                   // the process hibernated: hands off p at once
 )
 
 // step does one unit of work without blocking: a continue, a message, a
@@ -308,6 +313,8 @@ func (p *Process) step() stepResult {
 	switch r {
 	case refillEnd:
 		return stepEnd
+	case refillHibernated:
+		return stepHibernated
 	case refillTimeout:
 		p.timeoutDue = true
 	case refillSys:
@@ -332,19 +339,31 @@ func (p *Process) handle(e envelope) stepResult {
 type refillResult uint8
 
 const (
-	refillAgain     refillResult = iota // the batch has messages, or look again
-	refillEnd                           // died or hibernated: the goroutine returns
-	refillTimeout                       // deliver Timeout
-	refillSys                           // a suspended process took a system message
-	refillPark                          // parked: wait for the wake token
-	refillParkTimed                     // parked: wait for the token or parkWait
+	refillAgain      refillResult = iota // the batch has messages, or look again
+	refillEnd                            // died: the goroutine returns
+	refillHibernated                     // hibernated: the goroutine returns without touching p
+	refillTimeout                        // deliver Timeout
+	refillSys                            // a suspended process took a system message
+	refillPark                           // parked: wait for the wake token
+	refillParkTimed                      // parked: wait for the token or parkWait
 )
 
 func (p *Process) flushReply() {
 	p.mu.Lock()
-	p.unlinkLocked(p.replyTo.slot)
+	p.unlinkReplyLocked()
 	p.mu.Unlock()
 	p.sendReply()
+}
+
+// unlinkReplyLocked takes the caller of the pending reply off the watcher
+// list, if the call is still pending. Once someone else has completed it
+// (an exit, the caller's deadline), the caller may reuse its slot for another
+// call, so the slot is not touched. p.mu must be held: any other completer
+// takes it to unlink, so a pending call stays ours meanwhile.
+func (p *Process) unlinkReplyLocked() {
+	if s := p.replyTo.slot; s != nil && s.state.Load() == p.replyTo.seq {
+		p.unlinkLocked(s)
+	}
 }
 
 // refill moves queued messages to the batch, or parks the process: run then
@@ -352,9 +371,7 @@ func (p *Process) flushReply() {
 // hibernate_after.
 func (p *Process) refill() (refillResult, envelope) {
 	p.mu.Lock()
-	if p.replyTo.slot != nil {
-		p.unlinkLocked(p.replyTo.slot)
-	}
+	p.unlinkReplyLocked()
 	if p.state != alive {
 		p.mu.Unlock()
 		p.sendReply()
@@ -386,7 +403,7 @@ func (p *Process) refill() (refillResult, envelope) {
 		if f.slot != nil {
 			f.slot.complete(f.seq, v, nil, true)
 		}
-		return refillEnd, envelope{}
+		return refillHibernated, envelope{}
 	case p.act == actTimeout:
 		wait, timed = time.Duration(p.deadline-p.rt.mono()), true
 		if wait <= 0 {
@@ -400,10 +417,12 @@ func (p *Process) refill() (refillResult, envelope) {
 	if p.wake == nil {
 		p.wake = make(chan struct{}, 1)
 	}
-	p.parked = true
-	p.handoff = !p.suspended
-	clear(p.batch)
 	p.batch, p.bi = p.batch[:0], 0
+	if p.suspended {
+		p.park.Store(parkClosed)
+	} else {
+		p.park.Store(parkOpen)
+	}
 
 	p.mu.Unlock()
 	p.sendReply()
@@ -425,18 +444,16 @@ func (p *Process) waitTimed() {
 	select {
 	case <-p.wake:
 		p.timer.Stop()
+		p.park.Store(parkRunning)
 		return
 	case <-p.timer.C:
 	}
-	p.mu.Lock()
-	if !p.parked {
-		// A sender or exit cleared parked and is giving us a token.
-		p.mu.Unlock()
+	if !p.park.CompareAndSwap(parkOpen, parkRunning) && !p.park.CompareAndSwap(parkClosed, parkRunning) {
+		// A sender or exit moved the state and is giving us a token.
 		<-p.wake
+		p.park.Store(parkRunning)
 		return
 	}
-	p.parked = false
-	p.mu.Unlock()
 	if p.act == actTimeout {
 		p.timeoutDue = true
 		return
@@ -652,8 +669,8 @@ func (p *Process) exit(reason error) bool {
 	hasWatchers := p.watchers != nil
 	clear(p.q)
 	p.q = nil
-	wake := p.parked
-	p.parked, p.handoff = false, false
+	old := p.park.Swap(parkRunning)
+	wake := old == parkOpen || old == parkClosed
 	p.hib = false
 	done := p.done
 	p.mu.Unlock()
