@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gen-go/gen"
+	"github.com/gen-go/gen/sys"
 )
 
 // chaosSrv does a random thing per message: reply, defer the reply to
@@ -21,6 +22,16 @@ type chaosSrv struct {
 	pids *chaosPIDs
 	rng  *rand.Rand
 	n    int
+}
+
+// chaosChild ends with its first cast.
+type chaosChild struct{ crash bool }
+
+func (c *chaosChild) HandleCast(p *gen.Process, msg any) error {
+	if c.crash {
+		return errors.New("child crash")
+	}
+	return gen.ErrNormal
 }
 
 // chaosPIDs is the current process in each slot, replaced on restart.
@@ -74,6 +85,15 @@ func (s *chaosSrv) act(p *gen.Process) error {
 		}
 	case 37, 38, 39, 40, 41, 42, 43, 44, 45, 46:
 		_ = gen.Cast(s.rt, s.peer(), "fwd")
+	case 47, 48, 49:
+		gen.SendAfter(s.rt, p.Self(), "later", time.Duration(s.rng.IntN(2))*time.Millisecond)
+	case 50:
+		// A short-lived linked child that crashes or stops on its own.
+		if child, err := gen.StartLink(p, s.rt, &chaosChild{crash: s.rng.IntN(2) == 0}); err == nil {
+			_ = gen.Cast(s.rt, child, "go")
+		}
+	case 51:
+		go func(pid gen.PID) { _ = gen.Stop(context.Background(), s.rt, pid, gen.ErrShutdown) }(s.peer())
 	}
 	return nil
 }
@@ -143,11 +163,17 @@ func TestChaos(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(w), 99))
 			for range 3000 {
 				pid := table.get(rng.IntN(procs))
-				switch rng.IntN(4) {
+				switch rng.IntN(5) {
 				case 0:
 					_ = gen.Cast(rt, pid, "c")
 				case 1:
 					_ = gen.Send(rt, pid, "i")
+				case 2:
+					// Suspend and resume: calls in between queue up.
+					if sys.Suspend(context.Background(), rt, pid) == nil {
+						_ = gen.Cast(rt, pid, "while suspended")
+						_ = sys.Resume(context.Background(), rt, pid)
+					}
 				default:
 					ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 					calls.Add(1)
