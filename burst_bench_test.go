@@ -136,3 +136,30 @@ func BenchmarkW5BySrv(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkW5BySrvFresh is W5 "by server" with fresh servers each time, as
+// the harness runs it.
+func BenchmarkW5BySrvFresh(b *testing.B) {
+	ctx := context.Background()
+	var msg any = 1
+	for b.Loop() {
+		b.StopTimer()
+		rt, _ := newRuntime(b)
+		pids := make([]gen.PID, 10000)
+		for i := range pids {
+			pids[i], _ = gen.Start(ctx, rt, &tallyInit{})
+		}
+		b.StartTimer()
+		for _, pid := range pids {
+			for range 100 {
+				gen.Cast(rt, pid, msg)
+			}
+		}
+		for _, pid := range pids {
+			gen.Call[int](ctx, rt, pid, nil)
+		}
+		b.StopTimer()
+		rt.Close()
+		b.StartTimer()
+	}
+}
