@@ -165,8 +165,9 @@ func (rt *Runtime) Alive(pid PID) bool {
 // each process an exit signal with reason [ErrShutdown], as a node stopping
 // does: processes that trap exits run their cleanup, others end at once. When
 // ctx is done before every process has ended, the rest are killed and
-// Shutdown returns ctx.Err() without waiting further. Start fails with
-// [ErrRuntimeClosed] once Shutdown has begun.
+// Shutdown returns ctx.Err() without waiting further; a goroutine then keeps
+// waiting for the killed processes' callbacks to return, as Close would.
+// Start fails with [ErrRuntimeClosed] once Shutdown has begun.
 func (rt *Runtime) Shutdown(ctx context.Context) error {
 	rt.closed.Store(true)
 	rt.stopTimers()

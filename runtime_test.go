@@ -282,3 +282,29 @@ func TestSendAfterCancel(t *testing.T) {
 		}
 	})
 }
+
+type initPanicker struct{}
+
+func (initPanicker) Init(p *gen.Process) error { panic("init boom") }
+
+// With PassThroughPanics, a panic in Init reaches Start's caller, and the
+// half-started process does not stay behind holding its name.
+func TestPassThroughPanicInInit(t *testing.T) {
+	rt := gen.NewRuntime(gen.Options{PassThroughPanics: true, Logger: discardLogger()})
+	defer rt.Close()
+	func() {
+		defer func() {
+			if r := recover(); r != "init boom" {
+				t.Errorf("recovered %v; want the Init panic", r)
+			}
+		}()
+		_, _ = gen.Start(context.Background(), rt, initPanicker{}, gen.WithName("zombie"))
+		t.Error("Start returned; want a panic")
+	}()
+	if _, ok := rt.Whereis(gen.Name("zombie")); ok {
+		t.Error("the name is still registered after Init panicked")
+	}
+	if n := len(rt.Processes()); n != 0 {
+		t.Errorf("%d processes left; want 0", n)
+	}
+}

@@ -200,7 +200,17 @@ func (p *Process) boot() bool {
 
 // initInline runs Init on the caller's goroutine and returns Start's result.
 func (p *Process) initInline(in Initer) (pid PID, err error) {
-	if !p.rt.passPanic {
+	if p.rt.passPanic {
+		// The panic goes on to Start's caller; the half-started process
+		// must not stay behind, registered and without a goroutine.
+		defer func() {
+			if r := recover(); r != nil {
+				p.releaseNames()
+				p.exit(&PanicError{Value: r, Stack: debug.Stack()})
+				panic(r)
+			}
+		}()
+	} else {
 		defer func() {
 			if r := recover(); r != nil {
 				pid, err = PID{}, p.failInit(&PanicError{Value: r, Stack: debug.Stack()}, true)
