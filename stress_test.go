@@ -3,6 +3,7 @@ package gen_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -163,7 +164,22 @@ func TestChaos(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(w), 99))
 			for range 3000 {
 				pid := table.get(rng.IntN(procs))
-				switch rng.IntN(5) {
+				name := gen.Name(fmt.Sprintf("chaos-%d", rng.IntN(16)))
+				switch rng.IntN(7) {
+				case 5:
+					// Names: register a live process, then reach it by name.
+					switch err := rt.Register(name, pid); {
+					case err == nil, errors.Is(err, gen.ErrNameTaken), errors.Is(err, gen.ErrNoProc):
+					default:
+						t.Errorf("Register = %v", err)
+					}
+					_ = gen.Cast(rt, name, "by name")
+				case 6:
+					if rng.IntN(2) == 0 {
+						_ = rt.Unregister(name)
+					} else if got, ok := rt.Whereis(name); ok && got.IsZero() {
+						t.Error("Whereis returned ok with the zero PID")
+					}
 				case 0:
 					_ = gen.Cast(rt, pid, "c")
 				case 1:
