@@ -43,6 +43,7 @@ type ShutdownError struct {
 	Detail any
 }
 
+// Error describes the failure.
 func (e *ShutdownError) Error() string { return fmt.Sprintf("shutdown: %v", e.Detail) }
 
 // Is reports whether target is ErrShutdown.
@@ -96,6 +97,7 @@ type PanicError struct {
 	Stack []byte // the goroutine's stack at the panic, from runtime/debug.Stack
 }
 
+// Error describes the failure.
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
 // Unwrap returns the panic value when it is an error.
@@ -113,10 +115,12 @@ type ExitError struct {
 	Reason error
 }
 
+// Error describes the failure.
 func (e *ExitError) Error() string {
 	return "gen: process " + e.PID.String() + " exited: " + e.Reason.Error()
 }
 
+// Unwrap returns the reason, for errors.Is and errors.As.
 func (e *ExitError) Unwrap() error { return e.Reason }
 
 // A CallError is what [Call] and [Stop] return when they fail: Erlang's
@@ -130,10 +134,12 @@ type CallError struct {
 	Err     error
 }
 
+// Error describes the failure.
 func (e *CallError) Error() string {
 	return fmt.Sprintf("gen: %s %s: %v", e.Op, destString(e.To), e.Err)
 }
 
+// Unwrap returns the reason, for errors.Is and errors.As.
 func (e *CallError) Unwrap() error { return e.Err }
 
 // Timeout reports whether the call gave up waiting because its deadline
@@ -146,6 +152,7 @@ type NodeDownError struct {
 	Node string
 }
 
+// Error describes the failure.
 func (e *NodeDownError) Error() string { return "gen: nodedown: " + e.Node }
 
 // Is reports whether target is ErrNodeDown.
@@ -158,6 +165,7 @@ type AlreadyStartedError struct {
 	PID PID
 }
 
+// Error describes the failure.
 func (e *AlreadyStartedError) Error() string {
 	return "gen: already started: " + e.PID.String()
 }
@@ -173,6 +181,7 @@ type MissingCallbackError struct {
 	Callback string // "HandleCall", "HandleCast" or "HandleContinue"
 }
 
+// Error describes the failure.
 func (e *MissingCallbackError) Error() string {
 	return "gen: server " + e.Server + " received a message for " + e.Callback + " but does not implement it"
 }

@@ -131,6 +131,7 @@ func (p *Process) Value(key any) any {
 	return nil
 }
 
+// String names the process for logs: "process <node.id.serial>".
 func (p *Process) String() string { return "process " + p.pid.String() }
 
 // processOf returns the process a context comes from, or nil.
