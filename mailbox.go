@@ -1,10 +1,13 @@
 package gen
 
-// The mailbox is part of Process, guarded by Process.mu: an unbounded slice
-// queue that the process goroutine swaps out whole (one lock per batch), a
-// one-token wake channel the goroutine parks on (so synctest sees it durably
-// blocked), and the hibernation flag that tells a sender to start the
-// goroutine again.
+// The mailbox is part of Process. Under Process.mu: an unbounded slice queue
+// that the process goroutine swaps out whole (one lock per batch), and the
+// hibernation flag that tells a sender to start the goroutine again. Outside
+// it: the atomic park state and a one-token wake channel the goroutine parks
+// on (so synctest sees it durably blocked). When the goroutine is parked with
+// nothing queued, a sender claims the park state and puts its message
+// straight into the goroutine's batch, so a cast or send to an idle process
+// takes no mailbox lock; calls take the lock to join the watcher list.
 
 type envKind uint8
 
