@@ -25,16 +25,8 @@ func BenchmarkBurst(b *testing.B) {
 		pids[i], _ = gen.Start(ctx, rt, &tally{})
 		gen.Call[int](ctx, rt, pids[i], nil)
 	}
-	var msg any = 1
 	for b.Loop() {
-		for _, pid := range pids {
-			for range 100 {
-				gen.Cast(rt, pid, msg)
-			}
-		}
-		for _, pid := range pids {
-			gen.Call[int](ctx, rt, pid, nil)
-		}
+		burstThenCall(ctx, rt, pids)
 	}
 }
 
@@ -124,16 +116,8 @@ func BenchmarkW5BySrv(b *testing.B) {
 	for i := range pids {
 		pids[i], _ = gen.Start(ctx, rt, &tallyInit{})
 	}
-	var msg any = 1
 	for b.Loop() {
-		for _, pid := range pids {
-			for range 100 {
-				gen.Cast(rt, pid, msg)
-			}
-		}
-		for _, pid := range pids {
-			gen.Call[int](ctx, rt, pid, nil)
-		}
+		burstThenCall(ctx, rt, pids)
 	}
 }
 
@@ -141,7 +125,6 @@ func BenchmarkW5BySrv(b *testing.B) {
 // the harness runs it.
 func BenchmarkW5BySrvFresh(b *testing.B) {
 	ctx := context.Background()
-	var msg any = 1
 	for b.Loop() {
 		b.StopTimer()
 		rt, _ := newRuntime(b)
@@ -150,16 +133,23 @@ func BenchmarkW5BySrvFresh(b *testing.B) {
 			pids[i], _ = gen.Start(ctx, rt, &tallyInit{})
 		}
 		b.StartTimer()
-		for _, pid := range pids {
-			for range 100 {
-				gen.Cast(rt, pid, msg)
-			}
-		}
-		for _, pid := range pids {
-			gen.Call[int](ctx, rt, pid, nil)
-		}
+		burstThenCall(ctx, rt, pids)
 		b.StopTimer()
 		rt.Close()
 		b.StartTimer()
+	}
+}
+
+// burstThenCall casts 100 messages to each server in turn, then calls each
+// once: the W5 "by server" shape.
+func burstThenCall(ctx context.Context, rt *gen.Runtime, pids []gen.PID) {
+	var msg any = 1
+	for _, pid := range pids {
+		for range 100 {
+			_ = gen.Cast(rt, pid, msg)
+		}
+	}
+	for _, pid := range pids {
+		_, _ = gen.Call[int](ctx, rt, pid, nil)
 	}
 }

@@ -228,39 +228,6 @@ func abcHasGoroutine(ptr string) bool {
 	return false
 }
 
-// abcRegistry is a minimal gen.Registrar for Via names.
-type abcRegistry struct {
-	mu sync.Mutex
-	m  map[any]gen.PID
-}
-
-func newABCRegistry() *abcRegistry { return &abcRegistry{m: make(map[any]gen.PID)} }
-
-func (r *abcRegistry) RegisterName(key any, pid gen.PID) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.m[key]; ok {
-		return false
-	}
-	r.m[key] = pid
-	return true
-}
-
-func (r *abcRegistry) UnregisterName(key any, pid gen.PID) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.m[key] == pid {
-		delete(r.m, key)
-	}
-}
-
-func (r *abcRegistry) WhereisName(key any) (gen.PID, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	pid, ok := r.m[key]
-	return pid, ok
-}
-
 var (
 	abcErrBoom  = errors.New("boom")
 	abcErrStop  = errors.New("stopped")
@@ -833,7 +800,7 @@ func TestConfA13StartTimeout(t *testing.T) {
 
 // conformance: 14
 func TestConfA14AlreadyStarted(t *testing.T) {
-	reg := newABCRegistry()
+	reg := &mapRegistrar{}
 	cases := []struct {
 		name string
 		opts []gen.StartOption
@@ -890,7 +857,7 @@ func TestConfA14AlreadyStarted(t *testing.T) {
 	}
 	t.Run("local name free, via taken", func(t *testing.T) {
 		rt, _ := newRuntime(t)
-		reg := newABCRegistry()
+		reg := &mapRegistrar{}
 		existing := abcStart(t, rt, &abcSrv{}, gen.WithVia(reg, "k"))
 		_, err := gen.Start(context.Background(), rt, &abcSrv{}, gen.WithName("n"), gen.WithVia(reg, "k"))
 		var ae *gen.AlreadyStartedError
@@ -905,7 +872,7 @@ func TestConfA14AlreadyStarted(t *testing.T) {
 
 // conformance: 15
 func TestConfA15NameRegisteredBeforeInit(t *testing.T) {
-	reg := newABCRegistry()
+	reg := &mapRegistrar{}
 	for _, dest := range []gen.Dest{gen.Name("early"), gen.Via{Registrar: reg, Key: "early"}} {
 		t.Run(fmt.Sprintf("%T", dest), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {

@@ -355,7 +355,7 @@ func TestConfB25TimeoutDoesNotCancel(t *testing.T) {
 
 // conformance: 26
 func TestConfB26CallNoProc(t *testing.T) {
-	reg := newABCRegistry()
+	reg := &mapRegistrar{}
 	cases := []struct {
 		name string
 		to   func(rt *gen.Runtime, dead gen.PID) gen.Dest
@@ -398,7 +398,7 @@ func TestConfB26CallNoProc(t *testing.T) {
 func TestConfB27CallingSelf(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rt, _ := newRuntime(t)
-		reg := newABCRegistry()
+		reg := &mapRegistrar{}
 		var initErr error
 		srv := &abcSrv{init: func(p *gen.Process) error {
 			_, initErr = gen.Call[any](p, rt, gen.Name("me"), "from init")
@@ -1082,7 +1082,7 @@ func TestConfC43CastAlwaysOK(t *testing.T) {
 					{"zero pid", gen.PID{}},
 					{"nil", nil},
 					{"unregistered name", gen.Name("nobody")},
-					{"unknown via", gen.Via{Registrar: newABCRegistry(), Key: "nobody"}},
+					{"unknown via", gen.Via{Registrar: &mapRegistrar{}, Key: "nobody"}},
 					{"via without registrar", gen.Via{Key: "nobody"}},
 					{"remote name on unreachable node", gen.RemoteName{Name: "x", Node: "far@host"}},
 					{"pid on unreachable node", farPID},

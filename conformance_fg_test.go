@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -786,43 +785,12 @@ func TestConformance78StopTimeout(t *testing.T) {
 	})
 }
 
-// diRegistrar is a minimal gen.Registrar for Via names.
-type diRegistrar struct {
-	mu sync.Mutex
-	m  map[any]gen.PID
-}
-
-func (r *diRegistrar) RegisterName(key any, pid gen.PID) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.m[key]; ok {
-		return false
-	}
-	r.m[key] = pid
-	return true
-}
-
-func (r *diRegistrar) UnregisterName(key any, pid gen.PID) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.m[key] == pid {
-		delete(r.m, key)
-	}
-}
-
-func (r *diRegistrar) WhereisName(key any) (gen.PID, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	pid, ok := r.m[key]
-	return pid, ok
-}
-
 func TestConformance79StopDestinations(t *testing.T) {
 	// conformance: 79
 	// Left out: {:global, n}; the runtime has no global registry.
 	synctest.Test(t, func(t *testing.T) {
 		rt, _ := newRuntime(t)
-		reg := &diRegistrar{m: map[any]gen.PID{}}
+		reg := &mapRegistrar{}
 		dests := []struct {
 			name string
 			opts []gen.StartOption

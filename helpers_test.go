@@ -51,3 +51,38 @@ func sysResume(t testing.TB, rt *gen.Runtime, pid gen.PID) error {
 	t.Helper()
 	return sys.Resume(context.Background(), rt, pid)
 }
+
+// mapRegistrar is a minimal gen.Registrar for Via names; its zero value is
+// ready to use.
+type mapRegistrar struct {
+	mu sync.Mutex
+	m  map[any]gen.PID
+}
+
+func (r *mapRegistrar) RegisterName(key any, pid gen.PID) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.m[key]; ok {
+		return false
+	}
+	if r.m == nil {
+		r.m = make(map[any]gen.PID)
+	}
+	r.m[key] = pid
+	return true
+}
+
+func (r *mapRegistrar) UnregisterName(key any, pid gen.PID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m[key] == pid {
+		delete(r.m, key)
+	}
+}
+
+func (r *mapRegistrar) WhereisName(key any) (gen.PID, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	pid, ok := r.m[key]
+	return pid, ok
+}
