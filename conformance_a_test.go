@@ -36,103 +36,12 @@ import (
 // ---------------------------------------------------------------------------
 // Shared helpers (groups A, B, C).
 
-// abcLog is a goroutine-safe event log.
-type abcLog struct {
-	mu sync.Mutex
-	s  []string
-}
-
-func (l *abcLog) add(format string, a ...any) {
-	if l == nil {
-		return
-	}
-	l.mu.Lock()
-	l.s = append(l.s, fmt.Sprintf(format, a...))
-	l.mu.Unlock()
-}
-
-func (l *abcLog) get() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.s)
-}
-
-func (l *abcLog) has(prefix string) bool {
-	for _, s := range l.get() {
-		if strings.HasPrefix(s, prefix) {
-			return true
-		}
-	}
-	return false
-}
-
-// abcRun is a request that abcSrv runs inside its HandleCall, so a test can
-// act as the process (StartLink, Call from a process, ...).
-type abcRun func(p *gen.Process) any
-
-// abcSrv implements every callback; each one logs and then defers to the
-// matching func field when it is set.
-type abcSrv struct {
-	log  *abcLog
-	ptr  string // fmt %p of the *gen.Process, set in Init
-	init func(p *gen.Process) error
-	call func(p *gen.Process, from gen.From, req any) (any, error)
-	cast func(p *gen.Process, msg any) error
-	info func(p *gen.Process, msg any) error
-	cont func(p *gen.Process, arg any) error
-	term func(p *gen.Process, reason error)
-}
-
-func (s *abcSrv) Init(p *gen.Process) error {
-	s.ptr = fmt.Sprintf("%p", p)
-	s.log.add("init")
-	if s.init != nil {
-		return s.init(p)
-	}
-	return nil
-}
-
-func (s *abcSrv) HandleCall(p *gen.Process, from gen.From, req any) (any, error) {
-	if f, ok := req.(abcRun); ok {
-		return f(p), nil
-	}
-	s.log.add("call %v", req)
-	if s.call != nil {
-		return s.call(p, from, req)
-	}
-	return req, nil
-}
-
-func (s *abcSrv) HandleCast(p *gen.Process, msg any) error {
-	s.log.add("cast %v", msg)
-	if s.cast != nil {
-		return s.cast(p, msg)
-	}
-	return nil
-}
-
-func (s *abcSrv) HandleInfo(p *gen.Process, msg any) error {
-	s.log.add("info %v", msg)
-	if s.info != nil {
-		return s.info(p, msg)
-	}
-	return nil
-}
-
-func (s *abcSrv) HandleContinue(p *gen.Process, arg any) error {
-	s.log.add("continue %v", arg)
-	if s.cont != nil {
-		return s.cont(p, arg)
-	}
-	return nil
-}
-
-func (s *abcSrv) Terminate(p *gen.Process, reason error) {
-	s.log.add("terminate %v", reason)
-	if s.term != nil {
-		s.term(p, reason)
-	}
-}
+// The shared test server, its request and its log (helpers_test.go).
+type (
+	abcLog = testLog
+	abcRun = testRun
+	abcSrv = testSrv
+)
 
 // abcDo runs f inside the HandleCall of the abcSrv at pid and returns f's
 // result, or the call's error.

@@ -26,63 +26,11 @@ import (
 
 // ---- shared helpers (prefix di) ----
 
-// diSrv is a server whose callbacks are function fields; nil fields are
-// no-ops. It implements every callback interface except CodeChanger and
-// StatusFormatter. A diDo request to HandleCall runs inside the process.
-type diSrv struct {
-	init func(p *gen.Process) error
-	call func(p *gen.Process, from gen.From, req any) (any, error)
-	cast func(p *gen.Process, msg any) error
-	info func(p *gen.Process, msg any) error
-	cont func(p *gen.Process, arg any) error
-	term func(p *gen.Process, reason error)
-}
-
-type diDo func(p *gen.Process) any
-
-func (s *diSrv) Init(p *gen.Process) error {
-	if s.init != nil {
-		return s.init(p)
-	}
-	return nil
-}
-
-func (s *diSrv) HandleCall(p *gen.Process, from gen.From, req any) (any, error) {
-	if f, ok := req.(diDo); ok {
-		return f(p), nil
-	}
-	if s.call != nil {
-		return s.call(p, from, req)
-	}
-	return nil, nil
-}
-
-func (s *diSrv) HandleCast(p *gen.Process, msg any) error {
-	if s.cast != nil {
-		return s.cast(p, msg)
-	}
-	return nil
-}
-
-func (s *diSrv) HandleInfo(p *gen.Process, msg any) error {
-	if s.info != nil {
-		return s.info(p, msg)
-	}
-	return nil
-}
-
-func (s *diSrv) HandleContinue(p *gen.Process, arg any) error {
-	if s.cont != nil {
-		return s.cont(p, arg)
-	}
-	return nil
-}
-
-func (s *diSrv) Terminate(p *gen.Process, reason error) {
-	if s.term != nil {
-		s.term(p, reason)
-	}
-}
+// The shared test server and its run-in-process request (helpers_test.go).
+type (
+	diSrv = testSrv
+	diDo  = testRun
+)
 
 // diRec records events from any goroutine.
 type diRec struct {

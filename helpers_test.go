@@ -3,7 +3,10 @@ package gen_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -85,4 +88,103 @@ func (r *mapRegistrar) WhereisName(key any) (gen.PID, bool) {
 	defer r.mu.Unlock()
 	pid, ok := r.m[key]
 	return pid, ok
+}
+
+// testLog is a goroutine-safe event log.
+type testLog struct {
+	mu sync.Mutex
+	s  []string
+}
+
+func (l *testLog) add(format string, a ...any) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	l.s = append(l.s, fmt.Sprintf(format, a...))
+	l.mu.Unlock()
+}
+
+func (l *testLog) get() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.s)
+}
+
+func (l *testLog) has(prefix string) bool {
+	for _, s := range l.get() {
+		if strings.HasPrefix(s, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// testRun is a request that testSrv runs inside its HandleCall, so a test can
+// act as the process (StartLink, Call from a process, ...).
+type testRun func(p *gen.Process) any
+
+// testSrv implements every callback; each one logs (when log is set) and
+// then defers to the matching func field when it is set. An unhandled call
+// echoes its request; a testRun request runs inside the process.
+type testSrv struct {
+	log  *testLog
+	ptr  string // fmt %p of the *gen.Process, set in Init
+	init func(p *gen.Process) error
+	call func(p *gen.Process, from gen.From, req any) (any, error)
+	cast func(p *gen.Process, msg any) error
+	info func(p *gen.Process, msg any) error
+	cont func(p *gen.Process, arg any) error
+	term func(p *gen.Process, reason error)
+}
+
+func (s *testSrv) Init(p *gen.Process) error {
+	s.ptr = fmt.Sprintf("%p", p)
+	s.log.add("init")
+	if s.init != nil {
+		return s.init(p)
+	}
+	return nil
+}
+
+func (s *testSrv) HandleCall(p *gen.Process, from gen.From, req any) (any, error) {
+	if f, ok := req.(testRun); ok {
+		return f(p), nil
+	}
+	s.log.add("call %v", req)
+	if s.call != nil {
+		return s.call(p, from, req)
+	}
+	return req, nil
+}
+
+func (s *testSrv) HandleCast(p *gen.Process, msg any) error {
+	s.log.add("cast %v", msg)
+	if s.cast != nil {
+		return s.cast(p, msg)
+	}
+	return nil
+}
+
+func (s *testSrv) HandleInfo(p *gen.Process, msg any) error {
+	s.log.add("info %v", msg)
+	if s.info != nil {
+		return s.info(p, msg)
+	}
+	return nil
+}
+
+func (s *testSrv) HandleContinue(p *gen.Process, arg any) error {
+	s.log.add("continue %v", arg)
+	if s.cont != nil {
+		return s.cont(p, arg)
+	}
+	return nil
+}
+
+func (s *testSrv) Terminate(p *gen.Process, reason error) {
+	s.log.add("terminate %v", reason)
+	if s.term != nil {
+		s.term(p, reason)
+	}
 }
