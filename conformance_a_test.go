@@ -105,11 +105,7 @@ func abcRuntime(t testing.TB) (*gen.Runtime, *logBuffer, *abcEvents) {
 
 func abcStart(t testing.TB, rt *gen.Runtime, srv gen.Server, opts ...gen.StartOption) gen.PID {
 	t.Helper()
-	pid, err := gen.Start(context.Background(), rt, srv, opts...)
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	return pid
+	return mustStart(t, rt, srv, opts...)
 }
 
 // abcHasGoroutine reports whether a goroutine is running the process whose

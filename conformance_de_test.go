@@ -70,11 +70,7 @@ func (b *diBag[T]) list() []T {
 
 func diStart(t testing.TB, rt *gen.Runtime, srv gen.Server, opts ...gen.StartOption) gen.PID {
 	t.Helper()
-	pid, err := gen.Start(context.Background(), rt, srv, opts...)
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	return pid
+	return mustStart(t, rt, srv, opts...)
 }
 
 // diRun runs f inside the process at to (which must be a *diSrv) and returns

@@ -188,3 +188,13 @@ func (s *testSrv) Terminate(p *gen.Process, reason error) {
 		s.term(p, reason)
 	}
 }
+
+// mustStart starts srv on rt and fails the test if Start fails.
+func mustStart(t testing.TB, rt *gen.Runtime, srv gen.Server, opts ...gen.StartOption) gen.PID {
+	t.Helper()
+	pid, err := gen.Start(context.Background(), rt, srv, opts...)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	return pid
+}
