@@ -32,6 +32,18 @@ type (
 	diDo  = testRun
 )
 
+// diWantCrashed checks that Terminate ran once, with reason, and that a
+// crash report was logged.
+func diWantCrashed(t testing.TB, terms *diBag[error], reason error, logs *logBuffer) {
+	t.Helper()
+	if got := terms.list(); len(got) != 1 || got[0] != reason {
+		t.Errorf("Terminate got %v, want once with the exit reason", got)
+	}
+	if !strings.Contains(logs.String(), "gen: process terminating") {
+		t.Errorf("no crash report")
+	}
+}
+
 // diRec records events from any goroutine.
 type diRec struct {
 	mu sync.Mutex
@@ -284,12 +296,7 @@ func TestConformance50UnmatchedInfoCrashes(t *testing.T) {
 		if !errors.As(d.Reason, &pe) || pe.Value != "no clause for 50" {
 			t.Errorf("exit reason %v, want *PanicError with the panic value", d.Reason)
 		}
-		if got := terms.list(); len(got) != 1 || got[0] != d.Reason {
-			t.Errorf("Terminate got %v, want once with the exit reason", got)
-		}
-		if !strings.Contains(logs.String(), "gen: process terminating") {
-			t.Errorf("no crash report")
-		}
+		diWantCrashed(t, &terms, d.Reason, logs)
 	})
 }
 
@@ -894,12 +901,7 @@ func TestConformance61ContinueWithoutHandlerCrashes(t *testing.T) {
 		if !errors.As(d.Reason, &mc) || mc.Callback != "HandleContinue" {
 			t.Errorf("exit reason %v, want *MissingCallbackError for HandleContinue", d.Reason)
 		}
-		if got := terms.list(); len(got) != 1 || got[0] != d.Reason {
-			t.Errorf("Terminate got %v, want once with the exit reason", got)
-		}
-		if !strings.Contains(logs.String(), "gen: process terminating") {
-			t.Errorf("no crash report")
-		}
+		diWantCrashed(t, &terms, d.Reason, logs)
 	})
 }
 
