@@ -326,11 +326,21 @@ func parseOnly(v string) (selection, error) {
 	for _, g := range []string{"W1", "W1h", "W2", "W3", "W3s", "W3m", "W4", "W5"} {
 		known[strings.ToLower(g)] = g
 	}
+	var extra []string
+	for _, more := range moreRows {
+		for _, r := range more(quickSizes) {
+			if _, ok := known[strings.ToLower(r.group)]; !ok {
+				known[strings.ToLower(r.group)] = r.group
+				extra = append(extra, r.group)
+			}
+		}
+	}
 	s := selection{}
 	for _, f := range strings.Split(v, ",") {
 		g, ok := known[strings.ToLower(strings.TrimSpace(f))]
 		if !ok {
-			return nil, fmt.Errorf("-only: unknown workload %q (want W1, W1h, W2, W3, W3s, W3m, W4, W5)", f)
+			return nil, fmt.Errorf("-only: unknown workload %q (want W1, W1h, W2, W3, W3s, W3m, W4, W5%s)", f,
+				strings.Join(append([]string{""}, extra...), ", "))
 		}
 		s[g] = true
 	}

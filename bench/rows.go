@@ -118,8 +118,17 @@ func rows(sz sizes) []row {
 			floor: func() sample { return floorFanOut(sz.servers, sz.perSrv, false) },
 		},
 	)
+	for _, more := range moreRows {
+		rs = append(rs, more(sz)...)
+	}
 	return rs
 }
+
+// moreRows holds the row sets of the workloads beyond W1-W5 (supervision,
+// registry, tasks). Each lives in its own file and adds itself from init, so
+// workloads are added without touching this file. Their groups are
+// selectable with -only like the built-in ones.
+var moreRows []func(sizes) []row
 
 // memRuns is the cap on runs of the idle-memory rows: each run starts up to
 // a million processes in a fresh process, and the result varies by bytes.
