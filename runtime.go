@@ -100,6 +100,11 @@ func NewRuntime(opts Options) *Runtime {
 // Node returns the runtime's node name.
 func (rt *Runtime) Node() string { return rt.node }
 
+// Logger returns the logger the runtime writes its reports to (Options.Logger,
+// or slog.Default()), so that packages built on the runtime, such as
+// supervisors, report through the same place.
+func (rt *Runtime) Logger() *slog.Logger { return rt.log }
+
 func (rt *Runtime) newPID() PID {
 	n := rt.nextID.Add(1)
 	return PID{Node: rt.node, ID: uint32(n), Serial: uint32(n >> 32), Creation: rt.creation}
