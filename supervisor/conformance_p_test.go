@@ -483,7 +483,7 @@ func TestChildAdministration(t *testing.T) {
 		rt, _ := newRuntime(t)
 		ev := &events{}
 		sup := startSup(t, rt, supervisor.Spec{Strategy: supervisor.OneForOne,
-			Backoff: &supervisor.Backoff{Min: time.Second, Jitter: 1e-9},
+			Backoff:  &supervisor.Backoff{Min: time.Second, Jitter: 1e-9},
 			Children: []supervisor.ChildSpec{spec("a", ev), spec("b", ev), ignoring("i", supervisor.Permanent)}})
 		if err := supervisor.TerminateChild(bg, rt, sup, "zz"); err != supervisor.ErrNotFound {
 			t.Fatalf("TerminateChild unknown: %v", err)
@@ -636,7 +636,7 @@ func TestStrayMessagesIgnored(t *testing.T) {
 		rt, logs := newRuntime(t)
 		ev := &events{}
 		sup := startSup(t, rt, supervisor.Spec{Strategy: supervisor.OneForOne, Children: []supervisor.ChildSpec{
-			spec("slow", ev, func(w *worker) { w.trap, w.stopFor = true, 8 * time.Second }),
+			spec("slow", ev, func(w *worker) { w.trap, w.stopFor = true, 8*time.Second }),
 		}})
 		// A linked process that is not a child exits: ignored.
 		stranger, _ := gen.Start(bg, rt, caller{})
