@@ -163,7 +163,7 @@ func (s *dynSup) HandleInfo(p *gen.Process, msg any) error {
 			return nil
 		}
 		delete(s.children, m.From)
-		if gen.IsAbnormal(m.Reason) {
+		if gen.IsAbnormal(m.Reason) && s.log.Enabled(context.Background(), slog.LevelError) {
 			s.log.Error("supervisor: child_terminated", "supervisor", s.self.String(),
 				"pid", m.From.String(), "reason", m.Reason.Error())
 		}

@@ -199,3 +199,5 @@ func contains(t testing.TB, logs *logBuffer, s string) {
 		t.Fatalf("log lacks %q:\n%s", s, logs.String())
 	}
 }
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -107,6 +107,9 @@ func (s *sup) start(p *gen.Process, c *child) error {
 
 // report logs a supervisor report about a child.
 func (s *sup) report(what string, c *child, reason error) {
+	if !s.log.Enabled(context.Background(), slog.LevelError) {
+		return // spare the formatting
+	}
 	s.log.Error("supervisor: "+what, "supervisor", s.self.String(), "child", c.spec.ID,
 		"pid", c.pid.String(), "reason", reason.Error())
 }
