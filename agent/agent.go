@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/gen-go/gen"
+	"github.com/gen-go/gen/supervisor"
 )
 
 // ErrStateType matches the error returned when a request reaches an agent
@@ -214,4 +215,11 @@ func reqState(req any) string {
 		}
 	}
 	return name
+}
+
+// Spec returns the child spec of an agent for a supervisor, as `use Agent`
+// makes one: the agent starts with init linked to the supervisor, restart
+// Permanent (the ChildSpec default), shutdown 5 s.
+func Spec[S any](id string, rt *gen.Runtime, init func() S, opts ...gen.StartOption) supervisor.ChildSpec {
+	return supervisor.ChildSpec{ID: id, Start: StartFunc(rt, init, opts...)}
 }
