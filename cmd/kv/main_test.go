@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// build compiles the binary once per test into a temporary directory.
+func build(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "kv")
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	out, err := exec.Command(gobin, "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// server is the binary, running.
+type server struct {
+	cmd    *exec.Cmd
+	addr   string
+	stdout *bufio.Reader
+	exited chan struct{} // closed when the process has exited, after err is set
+	err    error         // cmd.Wait's result
+}
+
+// wait waits up to d for the process to exit and returns its status.
+func (s *server) wait(t *testing.T, d time.Duration) error {
+	t.Helper()
+	select {
+	case <-s.exited:
+		return s.err
+	case <-time.After(d):
+		t.Fatalf("the server did not exit within %v", d)
+		return nil
+	}
+}
+
+// start runs the binary with args and env, and waits for its "listening
+// on" line.
+func start(t *testing.T, bin string, env []string, args ...string) *server {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = io.Discard
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cmd: cmd, stdout: bufio.NewReader(out), exited: make(chan struct{})}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-s.exited
+	})
+	first, err := s.stdout.ReadString('\n')
+	go func() {
+		_, _ = io.Copy(io.Discard, s.stdout)
+		s.err = cmd.Wait()
+		close(s.exited)
+	}()
+	if err != nil || !strings.HasPrefix(first, "kv: listening on ") {
+		t.Fatalf("first line %q, %v", first, err)
+	}
+	s.addr = strings.TrimSpace(strings.TrimPrefix(first, "kv: listening on "))
+	return s
+}
+
+type conn struct {
+	t *testing.T
+	c net.Conn
+	r *bufio.Reader
+}
+
+func dial(t *testing.T, addr string) *conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &conn{t: t, c: c, r: bufio.NewReader(c)}
+}
+
+func (c *conn) line() string {
+	c.t.Helper()
+	_ = c.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	s, err := c.r.ReadString('\n')
+	if err != nil {
+		c.t.Fatalf("read: %v (%q)", err, s)
+	}
+	return s
+}
+
+func (c *conn) expect(req string, reply ...string) {
+	c.t.Helper()
+	if _, err := io.WriteString(c.c, req); err != nil {
+		c.t.Fatal(err)
+	}
+	for _, want := range reply {
+		if got := c.line(); got != want {
+			c.t.Fatalf("%q: got %q, want %q", req, got, want)
+		}
+	}
+}
+
+// The built binary serves the guide's session byte for byte and
+// SUBSCRIBE across two connections, then shuts down on SIGTERM with exit
+// status 0.
+func TestBinary(t *testing.T) {
+	bin := build(t)
+	s := start(t, bin, nil, "-addr", "127.0.0.1:0")
+
+	c := dial(t, s.addr)
+	c.expect("UNKNOWN shopping\r\n", "UNKNOWN COMMAND\r\n")
+	c.expect("GET shopping eggs\r\n", "NOT FOUND\r\n")
+	c.expect("CREATE shopping\r\n", "OK\r\n")
+	c.expect("PUT shopping eggs 3\r\n", "OK\r\n")
+	c.expect("GET shopping eggs\r\n", "3\r\n", "OK\r\n")
+	c.expect("DELETE shopping eggs\r\n", "OK\r\n")
+	c.expect("GET shopping eggs\r\n", "\r\n", "OK\r\n")
+	c.expect("CREATE  shopping\r\n", "OK\r\n")
+	c.expect("GET shopping\r\n", "UNKNOWN COMMAND\r\n")
+	c.expect("WHATEVER\r\n", "UNKNOWN COMMAND\r\n")
+
+	sub := dial(t, s.addr)
+	sub.expect("SUBSCRIBE shopping\r\n")
+	sub.expect("GET shopping milk\r\n", "\r\n", "OK\r\n") // the subscription is in place
+	c.expect("PUT shopping milk 3\r\n", "OK\r\n")
+	if got := sub.line(); got != "milk SET TO 3\r\n" {
+		t.Fatalf("event %q", got)
+	}
+	c.expect("DELETE shopping milk\r\n", "OK\r\n")
+	if got := sub.line(); got != "milk DELETED\r\n" {
+		t.Fatalf("event %q", got)
+	}
+
+	// Graceful shutdown: open connections are closed, exit status 0.
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.wait(t, 30*time.Second); err != nil {
+		t.Fatalf("exit: %v; want status 0", err)
+	}
+	_ = c.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.r.ReadByte(); err == nil {
+		t.Fatal("a connection stayed open after shutdown")
+	}
+}
+
+// PORT chooses the port when -addr is not given.
+func TestPortVariable(t *testing.T) {
+	bin := build(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	s := start(t, bin, []string{fmt.Sprintf("PORT=%d", port)})
+	if !strings.HasSuffix(s.addr, fmt.Sprintf(":%d", port)) {
+		t.Fatalf("listening on %s; want port %d", s.addr, port)
+	}
+	dial(t, net.JoinHostPort("127.0.0.1", fmt.Sprint(port))).expect("CREATE x\r\n", "OK\r\n")
+	_ = s.cmd.Process.Signal(os.Interrupt)
+	if err := s.wait(t, 30*time.Second); err != nil {
+		t.Fatalf("exit after SIGINT: %v; want status 0", err)
+	}
+}

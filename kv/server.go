@@ -1,0 +1,195 @@
+package kv
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/gen-go/gen"
+	"github.com/gen-go/gen/task"
+)
+
+// accept is the acceptor task: it accepts connections and starts one
+// temporary task per connection under kv.tasks, as the guide's
+// KVServer.accept does. The listener belongs to the App, so a restarted
+// acceptor carries on with it.
+func (a *App) accept(ctx context.Context) error {
+	tl, _ := a.ln.(*net.TCPListener)
+	if tl != nil {
+		_ = tl.SetDeadline(time.Time{})
+		// A stopped acceptor's goroutine must leave Accept: wake it.
+		defer context.AfterFunc(ctx, func() { _ = tl.SetDeadline(time.Now()) })()
+	}
+	for {
+		conn, err := a.ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return err // the supervisor restarts the acceptor
+		}
+		if !a.track() {
+			conn.Close()
+			return nil
+		}
+		_, err = task.StartChild(ctx, a.rt, a.names.tasks, func(ctx context.Context) error {
+			defer a.conns.Done()
+			return a.serve(ctx, conn)
+		})
+		if err != nil {
+			conn.Close()
+			a.conns.Done()
+		}
+	}
+}
+
+// track counts a new connection goroutine, unless the App is stopping.
+func (a *App) track() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.stopping {
+		return false
+	}
+	a.conns.Add(1)
+	return true
+}
+
+// connWriter serialises writes to a connection shared by its serving task
+// and its subscription writer.
+type connWriter struct {
+	mu   sync.Mutex
+	conn net.Conn
+}
+
+func (w *connWriter) write(b []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, err := w.conn.Write(b)
+	return err
+}
+
+// serve runs one connection: a line, a command, a reply, until the client
+// closes. When the task is stopped (ctx is done), the command in progress
+// finishes and the connection closes.
+func (a *App) serve(ctx context.Context, conn net.Conn) error {
+	defer conn.Close()
+	defer context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })()
+	work := context.WithoutCancel(ctx) // a command in progress runs to its end
+	w := &connWriter{conn: conn}
+	lines := NewLineReader(conn)
+	var sub gen.PID
+	defer func() {
+		if !sub.IsZero() {
+			_ = gen.Stop(work, a.rt, sub, nil)
+		}
+	}()
+	var out []byte
+	for {
+		line, err := lines.ReadLine()
+		switch {
+		case errors.Is(err, ErrLineTooLong):
+			_ = w.write(AppendError(out[:0]))
+			return gen.ErrShutdown
+		case err != nil:
+			// The client closed (or went away, or we are stopping): the
+			// guide's {:error, :closed}, an orderly exit.
+			return gen.ErrShutdown
+		}
+		out = out[:0]
+		cmd, err := ParseCommand(line)
+		if err != nil {
+			out = AppendUnknownCommand(out)
+		} else {
+			out, err = a.run(work, ctx, cmd, out, w, &sub)
+			if err != nil {
+				_ = w.write(AppendError(out[:0]))
+				return err
+			}
+		}
+		if len(out) > 0 {
+			if err := w.write(out); err != nil {
+				return gen.ErrShutdown
+			}
+		}
+		if ctx.Err() != nil {
+			return gen.ErrShutdown
+		}
+	}
+}
+
+// run executes one command and appends its reply to out. An error is the
+// guide's {:error, e}: the connection replies ERROR and exits with e.
+func (a *App) run(ctx, task context.Context, cmd Command, out []byte, w *connWriter, sub *gen.PID) ([]byte, error) {
+	switch cmd.Op {
+	case OpCreate:
+		if _, err := a.Create(ctx, cmd.Bucket); err != nil {
+			return out, err
+		}
+		return AppendOK(out), nil
+	case OpPut:
+		return reply(out, a.Put(ctx, cmd.Bucket, cmd.Key, cmd.Value), AppendOK)
+	case OpGet:
+		v, err := a.Get(ctx, cmd.Bucket, cmd.Key)
+		return reply(out, err, func(out []byte) []byte { return AppendValue(out, v) })
+	case OpDelete:
+		_, err := a.Delete(ctx, cmd.Bucket, cmd.Key)
+		return reply(out, err, AppendOK)
+	case OpSubscribe:
+		b, ok := a.Lookup(cmd.Bucket)
+		if !ok {
+			return AppendNotFound(out), nil
+		}
+		if sub.IsZero() {
+			pid, err := gen.StartLink(task, a.rt, &subscriber{w: w})
+			if err != nil {
+				return out, err
+			}
+			*sub = pid
+		}
+		if err := b.Subscribe(ctx, *sub); err != nil {
+			if errors.Is(err, gen.ErrNoProc) {
+				return AppendNotFound(out), nil
+			}
+			return out, err
+		}
+		return out, nil // no reply: events follow
+	}
+	return AppendUnknownCommand(out), nil
+}
+
+// reply appends ok's reply, NOT FOUND for ErrNotFound, or passes err on.
+func reply(out []byte, err error, ok func([]byte) []byte) ([]byte, error) {
+	switch {
+	case err == nil:
+		return ok(out), nil
+	case errors.Is(err, ErrNotFound):
+		return AppendNotFound(out), nil
+	}
+	return out, err
+}
+
+// subscriber writes a subscribed connection's events. It is a process of
+// its own, linked to the connection's task, so a bucket hands it events
+// through its unbounded mailbox and never waits on a slow client.
+type subscriber struct {
+	w   *connWriter
+	buf []byte
+}
+
+func (s *subscriber) HandleInfo(p *gen.Process, msg any) error {
+	ev, ok := msg.(Event)
+	if !ok {
+		return nil
+	}
+	s.buf = AppendEvent(s.buf[:0], ev.Key, ev.Value, ev.Deleted)
+	if err := s.w.write(s.buf); err != nil {
+		return gen.ErrShutdown // the client is gone
+	}
+	return nil
+}
