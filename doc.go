@@ -78,6 +78,18 @@
 // hibernated process costs a few hundred bytes. A server without an Init
 // callback starts hibernated: its goroutine starts with its first message.
 //
+// # Debugging
+//
+// The sys package is Erlang's :sys for these processes. GetState,
+// ReplaceState, GetStatus, Suspend, Resume, ChangeCode and Terminate control
+// a live process through system messages, which it handles between
+// callbacks, also while suspended. Trace, TraceTo, Log, GetLog, PrintLog,
+// Statistics, GetStatistics, Install, Remove and NoDebug debug it event by
+// event: each call, cast or message that arrives, and the reply or new state
+// its callback leaves, is a [DebugEvent]. [WithDebug] turns debugging on
+// from a process's start (Erlang's debug start option). A process pays
+// nothing for debugging while it is off.
+//
 // # Testing
 //
 // Create the runtime inside a testing/synctest bubble and time is virtual:

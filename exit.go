@@ -126,9 +126,11 @@ func (e *ExitError) Unwrap() error { return e.Reason }
 // A CallError is what [Call] and [Stop] return when they fail: Erlang's
 // {Reason, {gen_server, call, [Server, Request, Timeout]}}. Err is the reason:
 // [ErrNoProc], [ErrCallingSelf], a [*NodeDownError], the context's error, or
-// an [*ExitError] carrying the server's exit reason.
+// an [*ExitError] carrying the server's exit reason. The functions of the sys
+// package fail the same way, with Op naming the function (Erlang's
+// {Reason, {sys, Function, Args}}).
 type CallError struct {
-	Op      string // "call" or "stop"
+	Op      string // "call", "stop", "start", or "sys.GetState" and so on
 	To      Dest
 	Request any
 	Err     error

@@ -81,8 +81,9 @@ type Process struct {
 	replyTo        From // a reply made by HandleCall, sent at the next lock
 	replyVal       any  //
 	exitReason     error
-	last           any      // the message being handled, for crash reports
-	lastFrom       *Process // its caller, when it is a call from a process
+	last           any         // the message being handled, for crash reports
+	lastFrom       *Process    // its caller, when it is a call from a process
+	dbg            *debugState // sys debugging; nil (the usual case) when off
 }
 
 // Self returns the process's PID.
@@ -256,7 +257,13 @@ func (p *Process) runContinue() bool {
 		p.terminate(err, nil)
 		return false
 	}
-	return !p.dead.Load()
+	if p.dead.Load() {
+		return false
+	}
+	if p.dbg != nil {
+		p.debugContinued()
+	}
+	return true
 }
 
 func (p *Process) dropBatch() {
@@ -292,6 +299,9 @@ func (p *Process) step() stepResult {
 	if p.timeoutDue {
 		p.timeoutDue = false
 		p.act = actNone
+		if p.dbg != nil {
+			return p.handleDebug(envelope{kind: kInfo, msg: Timeout{}})
+		}
 		return p.handle(envelope{kind: kInfo, msg: Timeout{}})
 	}
 	if p.bi < len(p.batch) && !p.suspended {
@@ -308,6 +318,9 @@ func (p *Process) step() stepResult {
 			return stepAgain
 		}
 		p.act = actNone
+		if p.dbg != nil {
+			return p.handleDebug(e)
+		}
 		return p.handle(e)
 	}
 	r, sys := p.refill()
@@ -510,6 +523,9 @@ func (p *Process) dispatch(e envelope) bool {
 		case err == nil:
 			if p.act == actContinue {
 				Reply(e.from, reply)
+				if p.dbg != nil {
+					p.debugReplied(reply)
+				}
 			} else {
 				// Sent by receive, which unlinks the caller's slot under
 				// the lock it takes to park or to take the next messages.
@@ -620,9 +636,12 @@ func (p *Process) crashReport(reason error) {
 	if name != "" {
 		attrs = append(attrs, slog.String("name", string(name)))
 	}
-	st := p.formatStatus(Status{State: p.srv, Message: p.last, Reason: reason})
+	st := p.formatStatus(Status{State: p.srv, Message: p.last, Reason: reason, Log: p.debugLog()})
 	attrs = append(attrs, slog.String("last_message", fmt.Sprintf("%v", st.Message)),
 		slog.String("state", fmt.Sprintf("%+v", st.State)))
+	if len(st.Log) > 0 {
+		attrs = append(attrs, slog.Any("log", p.debugLines(st.Log)))
+	}
 	if p.lastFrom != nil {
 		attrs = append(attrs, slog.String("client", p.lastFrom.pid.String()))
 	}
@@ -690,13 +709,14 @@ func (p *Process) system(e envelope) bool {
 		return false
 	}
 	m := e.msg.(*sysmsg.Msg)
+	var res sysmsg.Result
 	switch m.Kind {
 	case sysmsg.GetState:
-		Reply(e.from, p.srv)
+		res.Value = p.srv
 	case sysmsg.ReplaceState:
-		Reply(e.from, p.replaceState(m.Replace))
+		res.Value, res.Err = p.replaceState(m.Replace)
 	case sysmsg.GetStatus:
-		Reply(e.from, p.status())
+		res.Value = p.status()
 	case sysmsg.Suspend:
 		if !p.suspended {
 			p.suspended = true
@@ -704,20 +724,22 @@ func (p *Process) system(e envelope) bool {
 			p.unreadLocked()
 			p.mu.Unlock()
 		}
-		Reply(e.from, nil)
 	case sysmsg.Resume:
 		p.suspended = false
-		Reply(e.from, nil)
 	case sysmsg.ChangeCode:
 		if !p.suspended {
-			Reply(e.from, ErrNotSuspended)
+			res.Err = ErrNotSuspended
 			break
 		}
-		Reply(e.from, p.codeChange(m.OldVsn, m.Extra))
+		res.Err = p.codeChange(m.OldVsn, m.Extra)
 	case sysmsg.Terminate:
+		// The caller waits on the process like a Stop: the exit answers.
 		p.terminate(m.Reason, nil)
 		return false
+	default:
+		res = p.debugCmd(m)
 	}
+	Reply(e.from, res)
 	return true
 }
 
@@ -758,8 +780,9 @@ func (p *Process) signalExit(reason error, links map[PID]struct{}, mons []monito
 
 //go:noinline
 func (p *Process) status() sysmsg.Status {
-	st := p.formatStatus(Status{State: p.srv})
-	s := sysmsg.Status{Suspended: p.suspended, State: st.State, Server: typeName(p.srv)}
+	st := p.formatStatus(Status{State: p.srv, Log: p.debugLog()})
+	s := sysmsg.Status{Suspended: p.suspended, State: st.State, Log: st.Log, Server: typeName(p.srv),
+		Parent: p.pid}
 	p.mu.Lock()
 	s.Name = string(p.name)
 	p.mu.Unlock()
@@ -792,24 +815,24 @@ func (p *Process) signalMonitors(mons []monitor, reason error, owners bool) {
 // not suspended (Erlang's {error, {unknown_system_msg, ...}}).
 var ErrNotSuspended = errors.New("gen: process not suspended")
 
-func (p *Process) replaceState(f func(any) any) (res any) {
+func (p *Process) replaceState(f func(any) any) (res any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			res = &PanicError{Value: r, Stack: debug.Stack()}
+			res, err = nil, &PanicError{Value: r, Stack: debug.Stack()}
 		}
 	}()
 	p.setServer(f(p.srv))
-	return p.srv
+	return p.srv, nil
 }
 
-func (p *Process) codeChange(oldVsn, extra any) (res any) {
+func (p *Process) codeChange(oldVsn, extra any) (err error) {
 	c, ok := p.srv.(CodeChanger)
 	if !ok {
 		return &MissingCallbackError{Server: typeName(p.srv), Callback: "CodeChange"}
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			res = &PanicError{Value: r, Stack: debug.Stack()}
+			err = &PanicError{Value: r, Stack: debug.Stack()}
 		}
 	}()
 	next, err := c.CodeChange(p, oldVsn, extra)

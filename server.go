@@ -114,7 +114,7 @@ type Status struct {
 	State   any   // the server value, or what FormatStatus put in its place
 	Message any   // the last message, in crash reports
 	Reason  error // the exit reason, in crash reports
-	Log     []any // recent system events, when logging is on
+	Log     []any // the logged [DebugEvent] values, oldest first, when sys logging is on
 }
 
 // From identifies a caller waiting in [Call]; a [CallHandler] that returns

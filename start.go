@@ -16,6 +16,7 @@ type startConfig struct {
 	hibernateAfter time.Duration
 	limit          int
 	overflow       Overflow
+	debug          *DebugOptions
 	err            error
 }
 
@@ -56,6 +57,15 @@ func WithHibernateAfter(d time.Duration) StartOption {
 // [ErrMailboxFull]. n <= 0 means unbounded, the default.
 func WithMailboxLimit(n int, policy Overflow) StartOption {
 	return func(c *startConfig) { c.limit, c.overflow = n, policy }
+}
+
+// WithDebug turns sys debugging on for the new process from the start,
+// before Init runs, as Erlang's debug start option does: tracing, an event
+// log, statistics, as o says. Init itself produces no event; events start
+// with the first message (or the continue Init asks for). While debugging is
+// off a process pays nothing for it.
+func WithDebug(o DebugOptions) StartOption {
+	return func(c *startConfig) { c.debug = &o }
 }
 
 // Start starts a process running srv and returns its PID once Init has
@@ -101,6 +111,9 @@ func (rt *Runtime) start(ctx context.Context, srv Server, parent *Process, opts 
 	}
 	p := &Process{rt: rt, pid: rt.newPID(), hibernateAfter: cfg.hibernateAfter,
 		limit: cfg.limit, overflow: cfg.overflow}
+	if cfg.debug != nil {
+		p.dbg = newDebugState(*cfg.debug)
+	}
 	p.setServer(srv)
 	rt.insert(p)
 	if cfg.named {

@@ -369,6 +369,9 @@ func (lr *LineReader) ReadLine() ([]byte, error) {
 	switch {
 	case err == nil:
 		return lr.finish(long)
+	case len(long) > MaxLineLength+1: // unterminated, and already too long
+		lr.err = ErrLineTooLong
+		return nil, lr.err
 	case err == io.EOF && len(long) == 0:
 		return nil, io.EOF
 	case err == io.EOF:

@@ -42,7 +42,10 @@ func start(t *testing.T, srv gen.Server, opts ...gen.StartOption) (*gen.Runtime,
 	return rt, pid
 }
 
+// GetState and ReplaceState work on running and suspended servers.
 func TestGetAndReplaceState(t *testing.T) {
+	// conformance: 173
+	// conformance: 174
 	ctx := context.Background()
 	rt, pid := start(t, &counter{})
 	_ = gen.Cast(rt, pid, "inc")
@@ -50,8 +53,8 @@ func TestGetAndReplaceState(t *testing.T) {
 	if err != nil || st.(*counter).N != 1 {
 		t.Fatalf("GetState = %+v, %v; want N=1", st, err)
 	}
-	if _, err := sys.ReplaceState(ctx, rt, pid, func(s any) any { return &counter{N: 41} }); err != nil {
-		t.Fatal(err)
+	if v, err := sys.ReplaceState(ctx, rt, pid, func(s any) any { return &counter{N: 41} }); err != nil || v.(*counter).N != 41 {
+		t.Fatalf("ReplaceState = %v, %v; want the new state", v, err)
 	}
 	_ = gen.Cast(rt, pid, "inc")
 	if n, err := gen.Call[int](ctx, rt, pid, "get"); err != nil || n != 42 {
@@ -65,16 +68,35 @@ func TestGetAndReplaceState(t *testing.T) {
 	if n, _ := gen.Call[int](ctx, rt, pid, "get"); n != 42 {
 		t.Errorf("state after failed ReplaceState = %d; want 42 kept", n)
 	}
+
+	if err := sys.Suspend(ctx, rt, pid); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := sys.GetState(ctx, rt, pid); err != nil || st.(*counter).N != 42 {
+		t.Errorf("GetState while suspended = %+v, %v; want N=42", st, err)
+	}
+	if v, err := sys.ReplaceState(ctx, rt, pid, func(s any) any { return &counter{N: 7} }); err != nil || v.(*counter).N != 7 {
+		t.Errorf("ReplaceState while suspended = %v, %v; want N=7", v, err)
+	}
+	if err := sys.Resume(ctx, rt, pid); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := gen.Call[int](ctx, rt, pid, "get"); n != 7 {
+		t.Errorf("after ReplaceState while suspended: %d; want 7", n)
+	}
 }
 
 // Suspended servers queue calls; system messages still get through, and the
-// queued work runs after Resume.
+// queued work runs after Resume. Suspending or resuming twice is no error.
 func TestSuspendResumeStatus(t *testing.T) {
+	// conformance: 175
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
 		rt, pid := start(t, &counter{}, gen.WithName("c"))
-		if err := sys.Suspend(ctx, rt, pid); err != nil {
-			t.Fatal(err)
+		for range 2 {
+			if err := sys.Suspend(ctx, rt, pid); err != nil {
+				t.Fatal(err)
+			}
 		}
 		st, err := sys.GetStatus(ctx, rt, pid)
 		if err != nil || !st.Suspended || st.Name != "c" || st.PID != pid {
@@ -86,8 +108,13 @@ func TestSuspendResumeStatus(t *testing.T) {
 		if _, err := gen.Call[int](short, rt, pid, "get"); !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("Call to suspended = %v; want deadline exceeded", err)
 		}
-		if err := sys.Resume(ctx, rt, pid); err != nil {
-			t.Fatal(err)
+		for range 2 {
+			if err := sys.Resume(ctx, rt, pid); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if st, err := sys.GetStatus(ctx, rt, pid); err != nil || st.Suspended {
+			t.Errorf("GetStatus after Resume = %+v, %v; want running", st, err)
 		}
 		if n, err := gen.Call[int](ctx, rt, pid, "get"); err != nil || n != 1 {
 			t.Errorf("after Resume: %d, %v; want 1 (queued cast applied)", n, err)
