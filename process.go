@@ -794,8 +794,18 @@ func (p *Process) status() sysmsg.Status {
 
 //go:noinline
 func (p *Process) signalLinks(links map[PID]struct{}, reason error) {
+	// The parent hears last. A supervisor's children that do not trap
+	// exits then die (and release their names) before its own supervisor
+	// learns of its exit and starts a replacement, whose children would
+	// otherwise race the dying ones for their names.
+	_, parent := links[p.parent]
 	for to := range links {
-		p.rt.linkSignal(p.pid, to, reason)
+		if to != p.parent {
+			p.rt.linkSignal(p.pid, to, reason)
+		}
+	}
+	if parent {
+		p.rt.linkSignal(p.pid, p.parent, reason)
 	}
 }
 

@@ -2,6 +2,7 @@ package supervisor_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -126,4 +127,28 @@ func TestBackoff(t *testing.T) {
 			t.Fatalf("jittered delay %v; want 500ms (1s - 50%%)", got)
 		}
 	})
+}
+
+// A supervisor killed outright takes its non-trapping children with it
+// before its own supervisor hears of its exit, so the replacement's named
+// children never find their names still taken.
+func TestKilledSubtreeReleasesNamesFirst(t *testing.T) {
+	rt, logs := newRuntime(t)
+	ev := &events{}
+	leaf := supervisor.Sub("leaf", supervisor.Spec{Strategy: supervisor.OneForOne, Children: []supervisor.ChildSpec{
+		supervisor.Worker("w", func() gen.Server { return &worker{id: "w", ev: ev} }, gen.WithName("named")),
+	}})
+	top := startSup(t, rt, supervisor.Spec{Strategy: supervisor.OneForOne, MaxRestarts: 1000, Children: []supervisor.ChildSpec{leaf}})
+	for range 200 {
+		l := children(t, rt, top)["leaf"]
+		_, down := rt.Watch(l)
+		rt.Exit(l, gen.ErrKill)
+		<-down
+	}
+	if now := children(t, rt, top)["leaf"]; now.IsZero() {
+		t.Fatal("leaf not running")
+	}
+	if strings.Contains(logs.String(), "start_error") {
+		t.Fatalf("a restart found the name taken:\n%s", logs.String())
+	}
 }
