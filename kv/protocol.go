@@ -343,7 +343,8 @@ func NewLineReader(r io.Reader) *LineReader {
 //   - [ErrLineTooLong]: the line is longer than MaxLineLength. It is
 //     reported as soon as the limit is passed, without reading the rest of
 //     the line, and every later call returns it too.
-//   - any other error from the underlying reader, as it is.
+//   - any other error from the underlying reader (a timeout, a reset), as
+//     it is; a partial line read before it is dropped.
 func (lr *LineReader) ReadLine() ([]byte, error) {
 	if lr.err != nil {
 		return nil, lr.err
