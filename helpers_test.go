@@ -1,7 +1,6 @@
 package gen_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -11,37 +10,17 @@ import (
 	"testing"
 
 	"github.com/gen-go/gen"
+	"github.com/gen-go/gen/internal/testutil"
 	"github.com/gen-go/gen/sys"
 )
 
-// logBuffer collects a runtime's log output for assertions.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+// logBuffer collects a runtime's log output.
+type logBuffer = testutil.LogBuffer
 
-func (l *logBuffer) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(b)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// newRuntime returns a runtime whose log goes to the returned buffer and which
-// is closed when the test ends. Inside a synctest bubble, call it inside the
+// newRuntime returns a runtime that logs to the returned buffer and is
+// closed when the test ends. Inside a synctest bubble, call it inside the
 // bubble.
-func newRuntime(t testing.TB) (*gen.Runtime, *logBuffer) {
-	t.Helper()
-	logs := &logBuffer{}
-	rt := gen.NewRuntime(gen.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	t.Cleanup(rt.Close)
-	return rt, logs
-}
+func newRuntime(t testing.TB) (*gen.Runtime, *logBuffer) { return testutil.NewRuntime(t) }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 

@@ -6,47 +6,25 @@ package agent_test
 // conformance: 186 n/a: GetAndUpdate's function has the Go type func(S) (R, S), so it cannot return anything but a reply and a state and there is no bad_return_value; what remains of the item, a function that fails inside the agent crashing the agent and the caller's call, is tested in TestAgentFunctionPanics.
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/gen-go/gen"
 	"github.com/gen-go/gen/agent"
+	"github.com/gen-go/gen/internal/testutil"
 )
 
 // logBuffer collects a runtime's log output.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+type logBuffer = testutil.LogBuffer
 
-func (l *logBuffer) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(b)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// newRuntime returns a runtime closed when the test ends, and its log. Inside
-// a synctest bubble, call it inside the bubble.
-func newRuntime(t testing.TB) (*gen.Runtime, *logBuffer) {
-	t.Helper()
-	logs := &logBuffer{}
-	rt := gen.NewRuntime(gen.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	t.Cleanup(rt.Close)
-	return rt, logs
-}
+// newRuntime returns a runtime that logs to the returned buffer and is
+// closed when the test ends. Inside a synctest bubble, call it inside the
+// bubble.
+func newRuntime(t testing.TB) (*gen.Runtime, *logBuffer) { return testutil.NewRuntime(t) }
 
 // probe is a process that runs functions sent to it, so that a test can act
 // as a process (StartLink needs one).

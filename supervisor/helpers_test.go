@@ -1,7 +1,6 @@
 package supervisor_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gen-go/gen"
+	"github.com/gen-go/gen/internal/testutil"
 	"github.com/gen-go/gen/supervisor"
 )
 
@@ -20,32 +20,12 @@ var bg = context.Background()
 var errBoom = errors.New("boom")
 
 // logBuffer collects a runtime's log output.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(b)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+type logBuffer = testutil.LogBuffer
 
 // newRuntime returns a runtime that logs to the returned buffer and is
-// closed when the test ends.
-func newRuntime(t testing.TB) (*gen.Runtime, *logBuffer) {
-	t.Helper()
-	logs := &logBuffer{}
-	rt := gen.NewRuntime(gen.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	t.Cleanup(rt.Close)
-	return rt, logs
-}
+// closed when the test ends. Inside a synctest bubble, call it inside the
+// bubble.
+func newRuntime(t testing.TB) (*gen.Runtime, *logBuffer) { return testutil.NewRuntime(t) }
 
 // events records what workers do, in order.
 type events struct {

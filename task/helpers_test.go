@@ -1,48 +1,22 @@
 package task_test
 
 import (
-	"bytes"
 	"context"
-	"log/slog"
 	"slices"
 	"sync"
 	"testing"
 
 	"github.com/gen-go/gen"
+	"github.com/gen-go/gen/internal/testutil"
 )
 
 // logBuffer collects a runtime's log output.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+type logBuffer = testutil.LogBuffer
 
-func (l *logBuffer) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(b)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// newRuntime returns a runtime closed when the test ends, and its log. Inside
-// a synctest bubble, call it inside the bubble.
-func newRuntime(t testing.TB) (*gen.Runtime, *logBuffer) {
-	t.Helper()
-	logs := &logBuffer{}
-	rt := gen.NewRuntime(gen.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	t.Cleanup(func() {
-		rt.Close()
-		if t.Failed() {
-			t.Logf("runtime log:\n%s", logs.String())
-		}
-	})
-	return rt, logs
-}
+// newRuntime returns a runtime that logs to the returned buffer and is
+// closed when the test ends. Inside a synctest bubble, call it inside the
+// bubble.
+func newRuntime(t testing.TB) (*gen.Runtime, *logBuffer) { return testutil.NewRuntime(t) }
 
 // owner is a process that runs test code in its callbacks, as the owner of
 // tasks, and records every plain message it receives (its mailbox, as far
