@@ -37,6 +37,12 @@ type callSlot struct {
 	// unlinked is set by whoever completes the call when it has already
 	// taken the slot off the callee's list, so the caller need not lock.
 	unlinked bool
+
+	// For Hooks.Call, owned by the caller. Last, so that the fields above
+	// keep their offsets (and short encodings) in the hot paths.
+	timed bool   // the call is reported to Hooks.Call
+	sent  int64  // rt.mono() time of the start of a timed call
+	rnd   uint64 // xorshift state, for Hooks.CallSampling
 }
 
 const noDeadline = math.MaxInt64
@@ -260,17 +266,71 @@ func call[D Dest](ctx context.Context, rt *Runtime, to D, req any) (any, error) 
 	if caller != nil {
 		from.caller = caller
 	}
+	if rt.onCall != nil {
+		s.startTiming(wait, kind == kCall)
+	}
 	if err := p.pushCall(envelope{kind: kind, msg: req, from: from}); err != nil {
 		s.state.Store(0)
 		rt.slots.Put(s)
 		return nil, &CallError{Op: "call", To: Dest(to), Request: req, Err: err}
 	}
 	reply, err := s.waitReply(ctx, p, from.seq)
+	if rt.onCall != nil && s.timed {
+		p.callDone(s, err)
+	}
 	rt.slots.Put(s)
 	if err != nil {
 		return nil, &CallError{Op: "call", To: Dest(to), Request: req, Err: err}
 	}
 	return reply, nil
+}
+
+// startTiming decides whether the call about to start on s is reported to
+// Hooks.Call (one in rt.callEvery calls, at random, and no system request),
+// and notes its start: the time begin read for the deadline, or now.
+//
+//go:noinline
+func (s *callSlot) startTiming(wait time.Duration, user bool) {
+	s.timed = false
+	if !user {
+		return
+	}
+	if every := s.rt.callEvery; every > 1 {
+		x := s.rnd
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		s.rnd = x
+		if uint64(uint32(x))*uint64(every)>>32 != 0 { // probability 1/every
+			return
+		}
+	}
+	s.timed = true
+	if wait > 0 {
+		s.sent = s.deadline.Load() - int64(wait) // begin read the clock
+	} else {
+		s.sent = s.rt.mono()
+	}
+}
+
+// callDone reports the timed call to p made on s to Hooks.Call.
+//
+//go:noinline
+func (p *Process) callDone(s *callSlot, err error) {
+	rt := p.rt
+	s.timed = false
+	d := time.Duration(rt.mono() - s.sent)
+	var name Name
+	if ins := p.ins; ins != nil {
+		if n := ins.name.Load(); n != nil {
+			name = *n
+		}
+	} else {
+		p.mu.Lock()
+		name = p.name
+		p.mu.Unlock()
+	}
+	rt.onCall(p.pid, name, d, err)
 }
 
 // Cast sends msg to the server at to for its HandleCast and returns at once.

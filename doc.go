@@ -90,6 +90,23 @@
 // from a process's start (Erlang's debug start option). A process pays
 // nothing for debugging while it is off.
 //
+// # Introspection and metrics
+//
+// [Runtime.Info] and [Runtime.Infos] are Erlang's process_info: a
+// process's name, status ([StatusRunning], [StatusWaiting],
+// [StatusSuspended], [StatusHibernated]), mailbox length, links, monitors,
+// parent, children (a supervisor's are the processes it started) and start
+// time, read from any goroutine without waiting for the process.
+// [Runtime.Activities] is the cheap part of that for every process, for
+// samplers. With [Options.Instrument] each process also publishes the
+// callback it runs, its message's type and its message count, at the cost
+// of one atomic store per message; [Runtime.Messages] sums the counts. A
+// sampler that sees the same callback running twice, far enough apart,
+// has found a slow callback: the metrics package does that, and exports
+// all of this, and what [Hooks] report (spawns, exits, call latencies,
+// supervisor restarts), to Prometheus. [Options.ProfileLabels] labels
+// process goroutines with their PID and name for CPU profiles.
+//
 // # Testing
 //
 // Create the runtime inside a testing/synctest bubble and time is virtual:

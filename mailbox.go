@@ -181,6 +181,9 @@ func (p *Process) takeLocked() bool {
 		p.batch, p.q = p.q, p.batch[:0]
 	}
 	p.bi = 0
+	if p.ins != nil {
+		p.taken(len(p.batch))
+	}
 	return true
 }
 
@@ -209,6 +212,9 @@ func (p *Process) unreadLocked() {
 		return
 	}
 	rest := append([]envelope(nil), p.batch[p.bi:]...)
+	if p.ins != nil {
+		p.untaken(len(rest))
+	}
 	clear(p.batch)
 	p.batch, p.bi = p.batch[:0], 0
 	p.q = append(rest, p.q...)

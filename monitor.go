@@ -137,9 +137,13 @@ func (p *Process) flushDown(ref Ref) {
 			out = append(out, e)
 		}
 	}
+	dropped := len(p.batch) - len(out)
 	clear(p.batch[len(out):])
 	p.batch = out
 	p.mu.Lock()
+	if p.ins != nil && dropped > 0 {
+		p.untaken(dropped)
+	}
 	q := p.q[:0]
 	for _, e := range p.q {
 		if keep(e) {

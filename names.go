@@ -11,6 +11,7 @@ func (rt *Runtime) registerNew(name Name, p *Process) (PID, bool) {
 	rt.names[name] = p
 	p.mu.Lock()
 	p.name = name
+	p.nameChangedLocked()
 	p.mu.Unlock()
 	return PID{}, true
 }
@@ -57,6 +58,7 @@ func (rt *Runtime) Register(n Name, pid PID) error {
 		return ErrNameTaken
 	}
 	p.name = n
+	p.nameChangedLocked()
 	rt.names[n] = p
 	return nil
 }
@@ -74,6 +76,7 @@ func (rt *Runtime) Unregister(n Name) error {
 	p.mu.Lock()
 	if p.name == n {
 		p.name = ""
+		p.nameChangedLocked()
 	}
 	p.mu.Unlock()
 	return nil

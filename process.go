@@ -84,6 +84,8 @@ type Process struct {
 	last           any         // the message being handled, for crash reports
 	lastFrom       *Process    // its caller, when it is a call from a process
 	dbg            *debugState // sys debugging; nil (the usual case) when off
+	ins            *procIns    // instrumentation; nil unless the runtime asks for it
+	born           int64       // rt.mono() time of the start; set before the process is published
 }
 
 // Self returns the process's PID.
@@ -245,6 +247,9 @@ func (p *Process) recoverCrash() {
 //
 //go:noinline
 func (p *Process) runContinue() bool {
+	if p.ins != nil {
+		p.enteredContinue()
+	}
 	arg := p.actArg
 	p.act, p.actArg = actNone, nil
 	h, ok := p.srv.(ContinueHandler)
@@ -502,12 +507,19 @@ func (p *Process) hibernateLocked() {
 		p.timer = nil
 	}
 	p.last, p.lastFrom = nil, nil
+	if p.ins != nil {
+		p.left()
+		p.taken(0)
+	}
 }
 
 // dispatch runs the callback for e. It returns false when the process has
 // ended.
 func (p *Process) dispatch(e envelope) bool {
 	p.last, p.lastFrom = e.msg, e.from.caller
+	if p.ins != nil {
+		p.enteredMsg(e.kind, e.msg)
+	}
 	switch e.kind {
 	case kCall:
 		h := p.callH
@@ -598,6 +610,9 @@ func (p *Process) stopCall(from From, reply any, err error) {
 func (p *Process) terminate(reason error, after func()) {
 	reason = orNormal(reason)
 	if t, ok := p.srv.(Terminator); ok {
+		if p.ins != nil {
+			p.entered(CallbackTerminate, nil, false)
+		}
 		if perr := p.safeTerminate(t, reason); perr != nil {
 			reason = perr
 		}
@@ -703,6 +718,9 @@ func (p *Process) exit(reason error) bool {
 
 // system handles a system message. It returns false when the process ended.
 func (p *Process) system(e envelope) bool {
+	if p.ins != nil {
+		p.entered(CallbackSystem, nil, true)
+	}
 	if e.kind == kStop {
 		reason, _ := e.msg.(error)
 		p.terminate(reason, nil)
@@ -755,6 +773,11 @@ func (p *Process) signalExit(reason error, links map[PID]struct{}, mons []monito
 		via.Registrar.UnregisterName(via.Key, p.pid)
 	}
 	rt.remove(p)
+	if p.ins != nil && rt.instrument {
+		// After remove: Messages, which reads msgsGone before it walks
+		// the table, counts p at most once.
+		rt.msgsGone.Add(wordMsgs(p.ins.word.Load()))
+	}
 	// Processes first (links, then monitors), then plain goroutines: failed
 	// callers, Done, and waiters in Stop or Watch. So when any of those
 	// returns, every linked or monitoring process has its signal queued.

@@ -110,11 +110,20 @@ func (rt *Runtime) start(ctx context.Context, srv Server, parent *Process, opts 
 		return PID{}, ErrRuntimeClosed
 	}
 	p := &Process{rt: rt, pid: rt.newPID(), hibernateAfter: cfg.hibernateAfter,
-		limit: cfg.limit, overflow: cfg.overflow}
+		limit: cfg.limit, overflow: cfg.overflow, born: rt.mono()}
 	if cfg.debug != nil {
 		p.dbg = newDebugState(*cfg.debug)
 	}
+	if rt.instrument || rt.profile {
+		p.ins = newProcIns(rt)
+	}
 	p.setServer(srv)
+	if parent != nil {
+		// Before insert: Runtime.Info may read parent and links as soon
+		// as the process is in the table.
+		p.parent = parent.pid
+		p.links = map[PID]struct{}{parent.pid: {}}
+	}
 	rt.insert(p)
 	if cfg.named {
 		if owner, ok := rt.registerNew(cfg.name, p); !ok {
@@ -134,8 +143,6 @@ func (rt *Runtime) start(ctx context.Context, srv Server, parent *Process, opts 
 		p.via = cfg.via
 	}
 	if parent != nil {
-		p.parent = parent.pid
-		p.links = map[PID]struct{}{parent.pid: {}}
 		if !parent.addLink(p.pid) {
 			// The parent died meanwhile; its exit has left p alone, so
 			// finish the job: p gets the parent's reason like any link.
@@ -190,7 +197,13 @@ func applyOptions(opts []StartOption) startConfig {
 func (p *Process) boot() bool {
 	err := error(nil)
 	if in, ok := p.srv.(Initer); ok {
+		if p.ins != nil {
+			p.entered(CallbackInit, nil, false)
+		}
 		err = in.Init(p)
+		if p.ins != nil {
+			p.left()
+		}
 	}
 	if err != nil {
 		p.initFailed(err, false)
@@ -230,7 +243,14 @@ func (p *Process) initInline(in Initer) (pid PID, err error) {
 			}
 		}()
 	}
-	if err := in.Init(p); err != nil {
+	if p.ins != nil {
+		p.entered(CallbackInit, nil, false)
+	}
+	err = in.Init(p)
+	if p.ins != nil {
+		p.left()
+	}
+	if err != nil {
 		return PID{}, p.failInit(err, false)
 	}
 	p.mu.Lock()

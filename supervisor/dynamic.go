@@ -197,6 +197,7 @@ func (s *dynSup) restart(p *gen.Process, c *child) error {
 			"max_restarts", s.in.max, "period", s.in.period.String())
 		return gen.ErrShutdown
 	}
+	p.ReportRestart("")
 	if err := s.start(p, c); err != nil {
 		if isIgnore(err) {
 			delete(s.restarting, c)

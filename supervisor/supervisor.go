@@ -187,6 +187,7 @@ func (s *sup) restart(p *gen.Process, c *child) error {
 			"child", c.spec.ID, "max_restarts", s.in.max, "period", s.in.period.String())
 		return gen.ErrShutdown
 	}
+	p.ReportRestart(c.spec.ID)
 	var group []*child
 	switch s.f.strategy {
 	case OneForOne:

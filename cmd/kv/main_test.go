@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,6 +37,7 @@ type server struct {
 	cmd    *exec.Cmd
 	addr   string
 	stdout *bufio.Reader
+	lines  chan string   // stdout's lines after the first; the rest are dropped once it is full
 	exited chan struct{} // closed when the process has exited, after err is set
 	err    error         // cmd.Wait's result
 }
@@ -66,14 +68,23 @@ func start(t *testing.T, bin string, env []string, args ...string) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, stdout: bufio.NewReader(out), exited: make(chan struct{})}
+	s := &server{cmd: cmd, stdout: bufio.NewReader(out), lines: make(chan string, 16), exited: make(chan struct{})}
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-s.exited
 	})
 	first, err := s.stdout.ReadString('\n')
 	go func() {
-		_, _ = io.Copy(io.Discard, s.stdout)
+		for {
+			line, err := s.stdout.ReadString('\n')
+			if err != nil {
+				break
+			}
+			select {
+			case s.lines <- line:
+			default:
+			}
+		}
 		s.err = cmd.Wait()
 		close(s.exited)
 	}()
@@ -127,7 +138,7 @@ func (c *conn) expect(req string, reply ...string) {
 // status 0.
 func TestBinary(t *testing.T) {
 	bin := build(t)
-	s := start(t, bin, nil, "-addr", "127.0.0.1:0")
+	s := start(t, bin, nil, "-addr", "127.0.0.1:0", "-metrics-addr", "", "-observer-addr", "")
 
 	c := dial(t, s.addr)
 	c.expect("UNKNOWN shopping\r\n", "UNKNOWN COMMAND\r\n")
@@ -175,7 +186,7 @@ func TestPortVariable(t *testing.T) {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	s := start(t, bin, []string{fmt.Sprintf("PORT=%d", port)})
+	s := start(t, bin, []string{fmt.Sprintf("PORT=%d", port)}, "-metrics-addr", "", "-observer-addr", "")
 	if !strings.HasSuffix(s.addr, fmt.Sprintf(":%d", port)) {
 		t.Fatalf("listening on %s; want port %d", s.addr, port)
 	}
@@ -183,5 +194,44 @@ func TestPortVariable(t *testing.T) {
 	_ = s.cmd.Process.Signal(os.Interrupt)
 	if err := s.wait(t, 30*time.Second); err != nil {
 		t.Fatalf("exit after SIGINT: %v; want status 0", err)
+	}
+}
+
+// The dashboard comes up beside the server: its page and its tree of the
+// KV application answer.
+func TestDashboard(t *testing.T) {
+	bin := build(t)
+	s := start(t, bin, nil, "-addr", "127.0.0.1:0", "-metrics-addr", "", "-observer-addr", "127.0.0.1:0")
+	var line string
+	select {
+	case line = <-s.lines:
+	case <-time.After(30 * time.Second):
+	}
+	if !strings.HasPrefix(line, "kv: dashboard on http://") {
+		t.Fatalf("second line %q", line)
+	}
+	url := strings.TrimSpace(strings.TrimPrefix(line, "kv: dashboard on "))
+	get := func(path string) string {
+		t.Helper()
+		resp, err := http.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %s\n%s", path, resp.Status, b)
+		}
+		return string(b)
+	}
+	if page := get(""); !strings.Contains(page, "<html") {
+		t.Fatalf("page: %.200s", page)
+	}
+	if tree := get("api/tree"); !strings.Contains(tree, "kv.app") || !strings.Contains(tree, "kv.registry") {
+		t.Fatalf("tree: %.500s", tree)
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	if err := s.wait(t, 30*time.Second); err != nil {
+		t.Fatalf("exit: %v", err)
 	}
 }
