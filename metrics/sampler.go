@@ -45,6 +45,10 @@ func (c *Collector) Start(rt *gen.Runtime) error {
 	}
 	c.stop, c.done = make(chan struct{}), make(chan struct{})
 	s := &sampler{c: c, rt: rt, log: log, watched: make(map[gen.PID]*watch)}
+	// The first interval counts from here, not from whenever the goroutine
+	// first runs: messages handled meanwhile belong to it.
+	s.lastMailbox = time.Now()
+	s.lastMsgs = rt.Messages()
 	go s.run(c.stop, c.done)
 	return nil
 }
@@ -84,8 +88,6 @@ type watch struct {
 func (s *sampler) run(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	c := s.c
-	s.lastMailbox = time.Now()
-	s.lastMsgs = s.rt.Messages()
 	t := time.NewTimer(c.interval)
 	defer t.Stop()
 	for {
