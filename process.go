@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -730,9 +731,12 @@ func (p *Process) system(e envelope) bool {
 	var res sysmsg.Result
 	switch m.Kind {
 	case sysmsg.GetState:
-		res.Value = p.srv
+		res.Value = snapshot(p.srv)
 	case sysmsg.ReplaceState:
 		res.Value, res.Err = p.replaceState(m.Replace)
+		if res.Err == nil {
+			res.Value = snapshot(res.Value)
+		}
 	case sysmsg.GetStatus:
 		res.Value = p.status()
 	case sysmsg.Suspend:
@@ -804,6 +808,9 @@ func (p *Process) signalExit(reason error, links map[PID]struct{}, mons []monito
 //go:noinline
 func (p *Process) status() sysmsg.Status {
 	st := p.formatStatus(Status{State: p.srv, Log: p.debugLog()})
+	if t := reflect.TypeOf(st.State); t != nil && t == reflect.TypeOf(p.srv) && t.Comparable() && st.State == p.srv {
+		st.State = snapshot(p.srv) // the live server never leaves the process
+	}
 	s := sysmsg.Status{Suspended: p.suspended, State: st.State, Log: st.Log, Server: typeName(p.srv),
 		Parent: p.pid}
 	p.mu.Lock()

@@ -1,5 +1,7 @@
 package gen
 
+import "reflect"
+
 // A Server holds a generic server's state and implements its callbacks. Any
 // value is a Server; what it can do comes from the optional interfaces it
 // implements: [Initer], [CallHandler], [CastHandler], [InfoHandler],
@@ -106,6 +108,36 @@ type CodeChanger interface {
 // and the server keeps running.
 type StatusFormatter interface {
 	FormatStatus(s Status) Status
+}
+
+// StateSnapshotter is implemented by servers that say what sys.GetState,
+// sys.ReplaceState and sys.GetStatus hand out in place of the live server:
+// a copy deep enough for the caller to read while the server carries on.
+// StateSnapshot runs inside the process.
+//
+// Without it, the live server value never leaves the process either: a
+// server that is a pointer to a struct is copied one level deep (a new
+// struct with the same field values), and any other value is handed out as
+// it is (the interface holds a copy already). A one-level copy still shares
+// what its fields point to (maps, slices, pointers): implement
+// StateSnapshot when the caller must read those.
+type StateSnapshotter interface {
+	StateSnapshot() any
+}
+
+// snapshot returns what may leave the process in place of srv: see
+// [StateSnapshotter].
+func snapshot(srv Server) any {
+	if s, ok := srv.(StateSnapshotter); ok {
+		return s.StateSnapshot()
+	}
+	v := reflect.ValueOf(srv)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return srv
+	}
+	c := reflect.New(v.Elem().Type())
+	c.Elem().Set(v.Elem())
+	return c.Interface()
 }
 
 // Status is what [StatusFormatter] sees and returns: Erlang's format_status

@@ -80,16 +80,18 @@ func callError(op string, err error) error {
 	return err
 }
 
-// GetState returns the server value of the process at to. The value is the
-// live state: a pointer to it must only be read while the server cannot
-// change it (for example while suspended), or copied by the caller's own
-// discipline.
+// GetState returns the state of the process at to: a copy made inside the
+// process, never the live server value, so reading it races with nothing
+// the server does afterwards. The copy is what the server's StateSnapshot
+// method returns (gen.StateSnapshotter), or else, for a server that is a
+// pointer to a struct, a new struct with the same field values; see
+// gen.StateSnapshotter for what a one-level copy still shares.
 func GetState(ctx context.Context, rt *gen.Runtime, to gen.Dest) (any, error) {
 	return call(ctx, rt, to, "sys.GetState", &sysmsg.Msg{Kind: sysmsg.GetState})
 }
 
 // ReplaceState runs f with the server value inside the process and makes its
-// result the new server value, which it returns. If f panics the state is
+// result the new server value, of which it returns a copy, as GetState does. If f panics the state is
 // kept and ReplaceState returns the panic as a *gen.PanicError.
 func ReplaceState(ctx context.Context, rt *gen.Runtime, to gen.Dest, f func(state any) any) (any, error) {
 	return call(ctx, rt, to, "sys.ReplaceState", &sysmsg.Msg{Kind: sysmsg.ReplaceState, Replace: f})
