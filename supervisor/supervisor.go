@@ -342,34 +342,38 @@ func (s *sup) HandleCall(p *gen.Process, from gen.From, req any) (any, error) {
 		s.stop(p, c)
 		return result{}, nil
 	case restartReq:
-		c := s.byID[r.id]
-		switch {
-		case c == nil:
-			return result{err: ErrNotFound}, nil
-		case !c.pid.IsZero():
-			return result{err: ErrRunning}, nil
-		case c.restarting:
-			return result{err: ErrRestarting}, nil
+		c, err := s.stopped(r.id)
+		if err != nil {
+			return result{err: err}, nil
 		}
-		err := s.start(p, c)
-		if err != nil && !isIgnore(err) {
+		if err := s.start(p, c); err != nil && !isIgnore(err) {
 			return result{err: err}, nil
 		}
 		return result{pid: c.pid}, nil
 	case deleteReq:
-		c := s.byID[r.id]
-		switch {
-		case c == nil:
-			return result{err: ErrNotFound}, nil
-		case !c.pid.IsZero():
-			return result{err: ErrRunning}, nil
-		case c.restarting:
-			return result{err: ErrRestarting}, nil
+		c, err := s.stopped(r.id)
+		if err != nil {
+			return result{err: err}, nil
 		}
 		s.remove(c)
 		return result{}, nil
 	}
 	return nil, fmt.Errorf("supervisor: unknown request %T", req)
+}
+
+// stopped returns the child with the given ID if it is neither running nor
+// restarting: the children RestartChild and DeleteChild work on.
+func (s *sup) stopped(id string) (*child, error) {
+	c := s.byID[id]
+	switch {
+	case c == nil:
+		return nil, ErrNotFound
+	case !c.pid.IsZero():
+		return nil, ErrRunning
+	case c.restarting:
+		return nil, ErrRestarting
+	}
+	return c, nil
 }
 
 // startChild adds a child to a running supervisor and starts it.

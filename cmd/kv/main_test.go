@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/gen-go/gen/internal/testutil"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -95,43 +97,7 @@ func start(t *testing.T, bin string, env []string, args ...string) *server {
 	return s
 }
 
-type conn struct {
-	t *testing.T
-	c net.Conn
-	r *bufio.Reader
-}
-
-func dial(t *testing.T, addr string) *conn {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return &conn{t: t, c: c, r: bufio.NewReader(c)}
-}
-
-func (c *conn) line() string {
-	c.t.Helper()
-	_ = c.c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	s, err := c.r.ReadString('\n')
-	if err != nil {
-		c.t.Fatalf("read: %v (%q)", err, s)
-	}
-	return s
-}
-
-func (c *conn) expect(req string, reply ...string) {
-	c.t.Helper()
-	if _, err := io.WriteString(c.c, req); err != nil {
-		c.t.Fatal(err)
-	}
-	for _, want := range reply {
-		if got := c.line(); got != want {
-			c.t.Fatalf("%q: got %q, want %q", req, got, want)
-		}
-	}
-}
+func dial(t *testing.T, addr string) *testutil.LineConn { return testutil.Dial(t, addr) }
 
 // The built binary serves the guide's session byte for byte and
 // SUBSCRIBE across two connections, then shuts down on SIGTERM with exit
@@ -141,26 +107,17 @@ func TestBinary(t *testing.T) {
 	s := start(t, bin, nil, "-addr", "127.0.0.1:0", "-metrics-addr", "", "-observer-addr", "")
 
 	c := dial(t, s.addr)
-	c.expect("UNKNOWN shopping\r\n", "UNKNOWN COMMAND\r\n")
-	c.expect("GET shopping eggs\r\n", "NOT FOUND\r\n")
-	c.expect("CREATE shopping\r\n", "OK\r\n")
-	c.expect("PUT shopping eggs 3\r\n", "OK\r\n")
-	c.expect("GET shopping eggs\r\n", "3\r\n", "OK\r\n")
-	c.expect("DELETE shopping eggs\r\n", "OK\r\n")
-	c.expect("GET shopping eggs\r\n", "\r\n", "OK\r\n")
-	c.expect("CREATE  shopping\r\n", "OK\r\n")
-	c.expect("GET shopping\r\n", "UNKNOWN COMMAND\r\n")
-	c.expect("WHATEVER\r\n", "UNKNOWN COMMAND\r\n")
+	c.GuideSession()
 
 	sub := dial(t, s.addr)
-	sub.expect("SUBSCRIBE shopping\r\n")
-	sub.expect("GET shopping milk\r\n", "\r\n", "OK\r\n") // the subscription is in place
-	c.expect("PUT shopping milk 3\r\n", "OK\r\n")
-	if got := sub.line(); got != "milk SET TO 3\r\n" {
+	sub.Expect("SUBSCRIBE shopping\r\n")
+	sub.Expect("GET shopping milk\r\n", "\r\n", "OK\r\n") // the subscription is in place
+	c.Expect("PUT shopping milk 3\r\n", "OK\r\n")
+	if got := sub.Line(); got != "milk SET TO 3\r\n" {
 		t.Fatalf("event %q", got)
 	}
-	c.expect("DELETE shopping milk\r\n", "OK\r\n")
-	if got := sub.line(); got != "milk DELETED\r\n" {
+	c.Expect("DELETE shopping milk\r\n", "OK\r\n")
+	if got := sub.Line(); got != "milk DELETED\r\n" {
 		t.Fatalf("event %q", got)
 	}
 
@@ -171,8 +128,8 @@ func TestBinary(t *testing.T) {
 	if err := s.wait(t, 30*time.Second); err != nil {
 		t.Fatalf("exit: %v; want status 0", err)
 	}
-	_ = c.c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.r.ReadByte(); err == nil {
+	_ = c.Conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.R.ReadByte(); err == nil {
 		t.Fatal("a connection stayed open after shutdown")
 	}
 }
@@ -190,7 +147,7 @@ func TestPortVariable(t *testing.T) {
 	if !strings.HasSuffix(s.addr, fmt.Sprintf(":%d", port)) {
 		t.Fatalf("listening on %s; want port %d", s.addr, port)
 	}
-	dial(t, net.JoinHostPort("127.0.0.1", fmt.Sprint(port))).expect("CREATE x\r\n", "OK\r\n")
+	dial(t, net.JoinHostPort("127.0.0.1", fmt.Sprint(port))).Expect("CREATE x\r\n", "OK\r\n")
 	_ = s.cmd.Process.Signal(os.Interrupt)
 	if err := s.wait(t, 30*time.Second); err != nil {
 		t.Fatalf("exit after SIGINT: %v; want status 0", err)

@@ -123,13 +123,13 @@ func TestMetricsUnderLoad(t *testing.T) {
 		c := dial(t, s.addr)
 		wg.Go(func() {
 			b := fmt.Sprintf("b%d", i)
-			c.expect("CREATE "+b+"\r\n", "OK\r\n")
+			c.Expect("CREATE "+b+"\r\n", "OK\r\n")
 			for r := range rounds {
-				c.expect(fmt.Sprintf("PUT %s k%d %d\r\n", b, r, r), "OK\r\n")
-				c.expect(fmt.Sprintf("GET %s k%d\r\n", b, r), fmt.Sprintf("%d\r\n", r), "OK\r\n")
+				c.Expect(fmt.Sprintf("PUT %s k%d %d\r\n", b, r, r), "OK\r\n")
+				c.Expect(fmt.Sprintf("GET %s k%d\r\n", b, r), fmt.Sprintf("%d\r\n", r), "OK\r\n")
 			}
 		})
-		defer c.c.Close()
+		defer c.Conn.Close()
 	}
 	// Scrape while the load runs, too: the endpoint must serve under load.
 	mid := scrape(t, url)
@@ -219,7 +219,7 @@ func TestMetricsOff(t *testing.T) {
 	if err != nil || !strings.HasPrefix(first, "kv: listening on ") {
 		t.Fatalf("first line %q, %v", first, err)
 	}
-	dial(t, strings.TrimSpace(strings.TrimPrefix(first, "kv: listening on "))).expect("CREATE x\r\n", "OK\r\n")
+	dial(t, strings.TrimSpace(strings.TrimPrefix(first, "kv: listening on "))).Expect("CREATE x\r\n", "OK\r\n")
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
