@@ -43,3 +43,31 @@ func TestAllocBudgets(t *testing.T) {
 		}
 	}
 }
+
+// A burst into a fresh mailbox reuses the big buffer an earlier burst grew
+// (given back when that process parked), instead of growing its own queue
+// 4, 16, 64, 256: starting a server and sending it 100 casts and a call
+// allocates no more than starting it and sending the call.
+func TestAllocBudgetsBurstReusesBuffers(t *testing.T) {
+	rt, _ := newRuntime(t)
+	ctx := context.Background()
+	round := func(casts int) func() {
+		return func() {
+			pid, err := gen.Start(ctx, rt, &tallyInit{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var msg any = 1
+			for range casts {
+				_ = gen.Cast(rt, pid, msg)
+			}
+			_, _ = gen.Call[int](ctx, rt, pid, nil)
+		}
+	}
+	round(100)() // grows one buffer, given back when the server parks
+	bare := testing.AllocsPerRun(100, round(0))
+	burst := testing.AllocsPerRun(100, round(100))
+	if burst > bare+1 {
+		t.Fatalf("a 100-cast burst into a fresh server: %v allocs, against %v without it; want at most one more", burst, bare)
+	}
+}

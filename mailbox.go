@@ -73,6 +73,14 @@ func (p *Process) enqueueLocked(e envelope) (wake, spawn bool) {
 // burst of 100 into a fresh mailbox costs four allocations, not eight, and
 // a process that has seen one message keeps a small buffer.
 func (p *Process) appendQ(e envelope) {
+	if len(p.q) == cap(p.q) && cap(p.q) < qPooled {
+		if b, _ := p.rt.qpool.Get().(*[qPooled]envelope); b != nil {
+			q := append(b[:0], p.q...)
+			clear(p.q)
+			p.q = append(q, e)
+			return
+		}
+	}
 	if len(p.q) == cap(p.q) {
 		n := max(qMin, 4*cap(p.q))
 		if cap(p.q) >= 1024 {
@@ -89,6 +97,12 @@ func (p *Process) appendQ(e envelope) {
 // qMin is a mailbox's first allocation. A process keeps its buffers while
 // awake and gives them back when it hibernates.
 const qMin = 4
+
+// qPooled is the size of the mailbox buffers a process parking after a
+// burst gives back to its runtime, and that a queue short of room takes
+// before it grows by allocating: a burst into a fresh mailbox then reuses
+// what an earlier burst grew.
+const qPooled = 256
 
 func (p *Process) notify(wake, spawn bool) {
 	if wake {

@@ -437,6 +437,14 @@ func (p *Process) refill() (refillResult, envelope) {
 	if p.wake == nil {
 		p.wake = make(chan struct{}, 1)
 	}
+	// After a burst (a last batch of a quarter of a pooled buffer or more),
+	// give a big buffer back: a fresh mailbox's burst can reuse it. After
+	// small batches keep it, so that a process that parks often does not
+	// trade buffers with the pool on every wake.
+	if len(p.batch) >= qPooled/4 && (cap(p.q) == qPooled || cap(p.batch) == qPooled) {
+		p.batch = p.batch[:0]
+		p.giveQ()
+	}
 	p.batch, p.bi = p.batch[:0], 0
 	if p.suspended {
 		p.park.Store(parkClosed)
@@ -490,6 +498,21 @@ func (p *Process) sendReply() {
 		v := p.replyVal
 		p.replyTo, p.replyVal = From{}, nil
 		f.slot.complete(f.seq, v, nil, true)
+	}
+}
+
+// giveQ gives the empty big buffers of a parking process back to the
+// runtime. p.mu must be held.
+//
+//go:noinline
+func (p *Process) giveQ() {
+	if cap(p.q) == qPooled {
+		p.rt.qpool.Put((*[qPooled]envelope)(p.q[:qPooled]))
+		p.q = nil
+	}
+	if cap(p.batch) == qPooled {
+		p.rt.qpool.Put((*[qPooled]envelope)(p.batch[:qPooled]))
+		p.batch = nil
 	}
 }
 

@@ -75,6 +75,7 @@ type Runtime struct {
 	timers  map[Ref]*runtimeTimer // pending SendAfter timers
 
 	slots sync.Pool // *callSlot
+	qpool sync.Pool // *[qPooled]envelope: mailbox buffers given back by parked processes
 	wg    sync.WaitGroup
 	epoch time.Time // origin of mono
 
