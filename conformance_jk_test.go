@@ -162,6 +162,16 @@ func jnNoDown(t testing.TB, ch <-chan gen.Down, what string) {
 	}
 }
 
+// jnUntouched checks that the process behind w and probe had neither a
+// Down nor any message: who names it in the failure, and when says when.
+func jnUntouched(t testing.TB, w <-chan gen.Down, probe *jnProbe, what, who, when string) {
+	t.Helper()
+	jnNoDown(t, w, what)
+	if got := jnDrain(probe.msgs); len(got) != 0 {
+		t.Errorf("%s got %v %s", who, got, when)
+	}
+}
+
 var jnBoom = errors.New("boom")
 
 // jnSlow answers each call after delay, through NoReply and a callback

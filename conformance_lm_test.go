@@ -206,10 +206,7 @@ func TestConformanceNormalExitDoesNotKill(t *testing.T) {
 			rt.Exit(tpid, gen.ErrNormal)
 			rt.Exit(tpid, nil) // nil means normal
 			synctest.Wait()
-			jnNoDown(t, w, "target")
-			if got := jnDrain(target.msgs); len(got) != 0 {
-				t.Errorf("non-trapping target got %v", got)
-			}
+			jnUntouched(t, w, target, "target", "non-trapping target", "")
 		})
 	})
 	t.Run("exit(self, normal) ends the caller", func(t *testing.T) {
@@ -408,10 +405,7 @@ func TestConformanceUnlink(t *testing.T) {
 				if rt.Alive(b) {
 					t.Fatal("b did not crash")
 				}
-				jnNoDown(t, wa, "a")
-				if got := jnDrain(a.msgs); len(got) != 0 {
-					t.Errorf("a got %v after Unlink", got)
-				}
+				jnUntouched(t, wa, a, "a", "a", "after Unlink")
 				// And a's exit does not reach b's side either.
 				if got := jnLinks(t, rt, apid); len(got) != 0 {
 					t.Errorf("a still linked to %v", got)
@@ -449,10 +443,7 @@ func TestConformanceUnlinkWhileExiting(t *testing.T) {
 				jnRun(t, rt, apid, func(p *gen.Process) any { p.Unlink(bpid); return nil })
 				close(gate.release)
 				synctest.Wait()
-				jnNoDown(t, wa, "a")
-				if got := jnDrain(a.msgs); len(got) != 0 {
-					t.Errorf("a got %v after Unlink returned", got)
-				}
+				jnUntouched(t, wa, a, "a", "a", "after Unlink returned")
 			})
 		})
 	}
@@ -531,10 +522,7 @@ func TestConformanceMonitorDown(t *testing.T) {
 			jnRun(t, rt, mpid, func(p *gen.Process) any { return p.Monitor(tpid) })
 			gen.Cast(rt, mpid, jnCrash{jnBoom})
 			synctest.Wait()
-			jnNoDown(t, wt, "monitored process")
-			if got := jnDrain(target.msgs); len(got) != 0 {
-				t.Errorf("monitored process got %v when its monitor died", got)
-			}
+			jnUntouched(t, wt, target, "monitored process", "monitored process", "when its monitor died")
 		})
 	})
 }
