@@ -19,6 +19,10 @@ import (
 func TestAllocBudgets(t *testing.T) {
 	rt, pid := startEcho(t)
 	ctx := context.Background()
+	inl, err := gen.Start(ctx, rt, &echo{}, gen.WithInlineCalls())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name   string
 		budget float64
@@ -28,6 +32,7 @@ func TestAllocBudgets(t *testing.T) {
 		{"CallByName", 0, func() { _, _ = gen.Call[ping](ctx, rt, gen.Name("echo"), ping{}) }},
 		{"Cast", 0, func() { _ = gen.Cast(rt, pid, ping{}) }},
 		{"Send", 0, func() { _ = gen.Send(rt, pid, ping{}) }},
+		{"CallInline", 0, func() { _, _ = gen.Call[ping](ctx, rt, inl, ping{}) }},
 	} {
 		if tc.name == "CallByName" {
 			if err := rt.Register("echo", pid); err != nil {

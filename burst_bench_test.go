@@ -126,18 +126,24 @@ func BenchmarkW5BySrv(b *testing.B) {
 func BenchmarkW5BySrvFresh(b *testing.B) {
 	ctx := context.Background()
 	for b.Loop() {
-		b.StopTimer()
-		rt, _ := newRuntime(b)
-		pids := make([]gen.PID, 10000)
-		for i := range pids {
-			pids[i], _ = gen.Start(ctx, rt, &tallyInit{})
-		}
-		b.StartTimer()
-		burstThenCall(ctx, rt, pids)
-		b.StopTimer()
-		rt.Close()
-		b.StartTimer()
+		withFreshServers(b, func(rt *gen.Runtime, pids []gen.PID) { burstThenCall(ctx, rt, pids) })
 	}
+}
+
+// withFreshServers runs f, timed, on a fresh runtime with 10k servers that
+// have Init, made and closed outside the timing.
+func withFreshServers(b *testing.B, f func(rt *gen.Runtime, pids []gen.PID)) {
+	b.StopTimer()
+	rt, _ := newRuntime(b)
+	pids := make([]gen.PID, 10000)
+	for i := range pids {
+		pids[i], _ = gen.Start(context.Background(), rt, &tallyInit{})
+	}
+	b.StartTimer()
+	f(rt, pids)
+	b.StopTimer()
+	rt.Close()
+	b.StartTimer()
 }
 
 // burstThenCall casts 100 messages to each server in turn, then calls each
@@ -151,5 +157,70 @@ func burstThenCall(ctx context.Context, rt *gen.Runtime, pids []gen.PID) {
 	}
 	for _, pid := range pids {
 		_, _ = gen.Call[int](ctx, rt, pid, nil)
+	}
+}
+
+// BenchmarkW5Interleaved is the harness's W5 "interleaved" row with fresh
+// servers each time: one cast to every server, 100 times over, then one
+// call to each.
+func BenchmarkW5Interleaved(b *testing.B) {
+	ctx := context.Background()
+	var msg any = 1
+	for b.Loop() {
+		withFreshServers(b, func(rt *gen.Runtime, pids []gen.PID) {
+			for range 100 {
+				for _, pid := range pids {
+					_ = gen.Cast(rt, pid, msg)
+				}
+			}
+			for _, pid := range pids {
+				_, _ = gen.Call[int](ctx, rt, pid, nil)
+			}
+		})
+	}
+}
+
+// BenchmarkFloorW5Interleaved is W5 interleaved with goroutines and
+// buffered channels.
+func BenchmarkFloorW5Interleaved(b *testing.B) {
+	type fmsg struct {
+		v     any
+		reply chan int
+	}
+	var msg any = 1
+	for b.Loop() {
+		b.StopTimer()
+		ins := make([]chan fmsg, 10000)
+		var wg sync.WaitGroup
+		for i := range ins {
+			ins[i] = make(chan fmsg, 101)
+			wg.Go(func() {
+				n := 0
+				for m := range ins[i] {
+					if m.reply != nil {
+						m.reply <- n
+						continue
+					}
+					n++
+				}
+			})
+		}
+		reply := make(chan int, 1)
+		b.StartTimer()
+		for range 100 {
+			for _, in := range ins {
+				in <- fmsg{v: msg}
+			}
+		}
+		for _, in := range ins {
+			in <- fmsg{reply: reply}
+			<-reply
+		}
+		b.StopTimer()
+		for _, in := range ins {
+			close(in)
+		}
+		wg.Wait()
+		b.StartTimer()
 	}
 }

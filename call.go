@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,13 +23,20 @@ type callSlot struct {
 	reply any
 	err   error
 
-	// The default deadline. The timer is not reset per call: it stays
-	// armed across calls and, when it fires, either ends the waiting call
-	// whose deadline has passed or re-arms for the time left.
+	// The default deadline (see deadline.go). A timer, once armed, is
+	// not reset per call: it stays armed across calls and, when it fires,
+	// either ends the waiting call whose deadline has passed or re-arms for
+	// the time left.
 	rt       *Runtime
-	deadline atomic.Int64 // rt.mono() time; noDeadline when none applies
+	deadline atomic.Int64 // rt.mono() time; noDeadline, or dogPending for the watchdog's
 	armed    atomic.Bool
+	timerMu  sync.Mutex // guards timer (see arm)
 	timer    *time.Timer
+	// The watchdog's, under rt.dog.mu: whether it knows the slot, and the
+	// call it last saw waiting with its deadline.
+	watched bool
+	dogSeq  uint64
+	dogDue  int64
 
 	// Membership in the callee's watcher list, guarded by owner.mu.
 	owner      *Process
@@ -73,12 +81,18 @@ func (s *callSlot) expire() {
 			return
 		}
 		dl := s.deadline.Load()
+		dog := dl == dogPending
+		if dog {
+			dl = s.rt.dogDue(s, seq)
+		}
 		if dl == noDeadline {
-			return
+			return // not seen by the watchdog yet: it will arm the timer
 		}
 		if left := time.Duration(dl - s.rt.mono()); left > 0 {
-			if s.armed.CompareAndSwap(false, true) {
-				s.timer.Reset(left)
+			// The timer was set for an earlier call. The watchdog arms
+			// this one's when it comes near, unless that is now.
+			if !dog || left < 2*dogPeriod {
+				s.arm(left)
 			}
 			return
 		}
@@ -88,23 +102,36 @@ func (s *callSlot) expire() {
 	}
 }
 
-// begin starts a call on the slot and returns its sequence number. With a
-// default deadline, the deadline is written before the call is marked
-// waiting, so expire never applies an older call's deadline to it.
+// begin starts a call on the slot and returns its sequence number. The
+// deadline is written before the call is marked waiting, so that neither
+// expire nor the watchdog applies an older call's deadline to it. A long
+// wait is left to the watchdog (deadline.go), which reads no clock here; a
+// short one arms the slot's timer, which then stays armed across calls.
 func (s *callSlot) begin(wait time.Duration) uint64 {
-	if wait <= 0 {
+	rt := s.rt
+	dog := false
+	switch {
+	case wait <= 0:
 		s.deadline.Store(noDeadline)
-	} else {
-		s.deadline.Store(s.rt.mono() + int64(wait))
+	case rt.useDog(wait):
+		dog = true
+		if s.deadline.Load() != dogPending { // a store is a locked instruction
+			s.deadline.Store(dogPending)
+		}
+	default:
+		s.deadline.Store(rt.mono() + int64(wait))
 	}
 	s.seq++
 	s.state.Store(s.seq)
-	if wait > 0 && s.armed.CompareAndSwap(false, true) {
-		if s.timer == nil {
-			s.timer = time.AfterFunc(wait, s.expire)
-		} else {
-			s.timer.Reset(wait)
+	if dog {
+		if rt.dogWatch(s) {
+			return s.seq
 		}
+		// The runtime is closing and its watchdog gone: a timer, then.
+		s.deadline.Store(rt.mono() + int64(wait))
+	}
+	if wait > 0 {
+		s.arm(wait)
 	}
 	return s.seq
 }
@@ -269,12 +296,22 @@ func call[D Dest](ctx context.Context, rt *Runtime, to D, req any) (any, error) 
 	if rt.onCall != nil {
 		s.startTiming(wait, kind == kCall)
 	}
-	if err := p.pushCall(envelope{kind: kind, msg: req, from: from}); err != nil {
-		s.state.Store(0)
-		rt.slots.Put(s)
-		return nil, &CallError{Op: "call", To: Dest(to), Request: req, Err: err}
+	var reply any
+	handled := inlineNot
+	if p.inline && kind == kCall && p.park.Load() == parkOpen && p.park.CompareAndSwap(parkOpen, parkInline) {
+		reply, err, handled = p.callInline(ctx, from, req)
 	}
-	reply, err := s.waitReply(ctx, p, from.seq)
+	switch handled {
+	case inlineNot:
+		if err := p.pushCall(envelope{kind: kind, msg: req, from: from}); err != nil {
+			s.state.Store(0)
+			rt.slots.Put(s)
+			return nil, &CallError{Op: "call", To: Dest(to), Request: req, Err: err}
+		}
+		fallthrough
+	case inlineHanded:
+		reply, err = s.waitReply(ctx, p, from.seq)
+	}
 	if rt.onCall != nil && s.timed {
 		p.callDone(s, err)
 	}
@@ -306,8 +343,8 @@ func (s *callSlot) startTiming(wait time.Duration, user bool) {
 		}
 	}
 	s.timed = true
-	if wait > 0 {
-		s.sent = s.deadline.Load() - int64(wait) // begin read the clock
+	if dl := s.deadline.Load(); wait > 0 && dl != dogPending {
+		s.sent = dl - int64(wait) // begin read the clock
 	} else {
 		s.sent = s.rt.mono()
 	}

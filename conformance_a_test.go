@@ -353,7 +353,7 @@ func TestConfA05InitHibernate(t *testing.T) {
 		if err != nil || pid.IsZero() {
 			t.Fatalf("Start = %v, %v; want a PID", pid, err)
 		}
-		abcStart(t, rt, ctl)
+		wake(t, rt, abcStart(t, rt, ctl))
 		synctest.Wait()
 		if !abcHasGoroutine(ctl.ptr) {
 			t.Fatalf("control process has no goroutine: the goroutine probe does not work")

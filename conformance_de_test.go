@@ -647,6 +647,7 @@ func TestConformance57And62ResultsLikeHandleCast(t *testing.T) {
 					}
 					pid := diStart(t, rt, srv)
 					_, down := rt.Watch(pid)
+					wake(t, rt, pid)
 					synctest.Wait()
 					if g := diProcGoroutines(); act == "hibernate" && g != 1 {
 						t.Fatalf("before hibernating: %d process goroutines, want 1", g)

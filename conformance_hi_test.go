@@ -69,6 +69,7 @@ func TestConformance82HibernateKeepsState(t *testing.T) {
 				}
 				pid := diStart(t, rt, srv)
 				if from != "init" {
+					wake(t, rt, pid)
 					diWantGoroutines(t, 1, "awake before the request")
 				}
 				switch from {

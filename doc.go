@@ -77,6 +77,16 @@
 // its goroutine, and so its stack, until the next message arrives; a
 // hibernated process costs a few hundred bytes. A server without an Init
 // callback starts hibernated: its goroutine starts with its first message.
+// So does a server whose Init ran on Start's caller (a ctx that cannot be
+// cancelled) and asked for nothing after it: it shows as waiting meanwhile.
+//
+// # Inline calls
+//
+// A process started with [WithInlineCalls] lets a caller that finds it
+// waiting with an empty mailbox run HandleCall on the caller's goroutine,
+// sparing two goroutine switches. Callbacks still never overlap and
+// messages keep their order; a kill or a deadline that comes while such a
+// callback runs is seen by its caller when the callback returns.
 //
 // # Debugging
 //

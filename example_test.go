@@ -205,3 +205,23 @@ func ExampleWithName() {
 	// second start: true
 	// whereis after stop: false
 }
+
+// A counter whose calls are short runs them on the caller's goroutine when
+// it finds the counter waiting. Nothing else changes for its callers.
+func ExampleWithInlineCalls() {
+	rt := gen.NewRuntime(gen.Options{Logger: slog.New(slog.DiscardHandler)})
+	defer rt.Close()
+
+	ctx := context.Background()
+	pid, err := gen.Start(ctx, rt, &exCounter{}, gen.WithInlineCalls())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for i := 1; i <= 3; i++ {
+		_ = gen.Cast(rt, pid, exAdd{N: i})
+	}
+	n, err := gen.Call[int](ctx, rt, pid, exGet{})
+	fmt.Println(n, err)
+	// Output: 6 <nil>
+}

@@ -29,6 +29,16 @@ func sysSuspend(t testing.TB, rt *gen.Runtime, pid gen.PID) error {
 	return sys.Suspend(context.Background(), rt, pid)
 }
 
+// wake makes a started process that has not had a message yet take its
+// goroutine (a process waits for its first message without one), with a
+// system message that runs no callback.
+func wake(t testing.TB, rt *gen.Runtime, pid gen.PID) {
+	t.Helper()
+	if _, err := sys.GetState(context.Background(), rt, pid); err != nil {
+		t.Fatalf("wake: %v", err)
+	}
+}
+
 func sysResume(t testing.TB, rt *gen.Runtime, pid gen.PID) error {
 	t.Helper()
 	return sys.Resume(context.Background(), rt, pid)

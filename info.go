@@ -292,6 +292,11 @@ func (p *Process) finishActivity(a *Activity, w uint64) {
 // statusLocked returns p's status. p.mu must be held.
 func (p *Process) statusLocked() ProcessStatus {
 	if p.hib {
+		if !p.fromHib {
+			// Started and never woken since Init: its goroutine waits
+			// for the first message to start it.
+			return StatusWaiting
+		}
 		return StatusHibernated
 	}
 	switch p.park.Load() {

@@ -118,7 +118,8 @@ const (
 	parkRunning uint32 = iota // running, or no goroutine (hib), or dead
 	parkOpen                  // parked, mailbox and batch empty: a sender may claim it
 	parkClosed                // parked while suspended: wake, but no hand-over
-	parkClaimed               // a sender is handing a message over
+	parkClaimed               // a sender handed a message over; then as parkRunning
+	parkInline                // a caller runs HandleCall on its own goroutine (inline.go)
 )
 
 // push delivers e to p. A dead p drops it, as Erlang does. A full bounded

@@ -66,6 +66,7 @@ type Process struct {
 	exiting        bool // terminate ran; run calls exit with exitReason
 	timeoutDue     bool // the callback timeout passed: deliver Timeout next
 	fromHib        bool // the next goroutine is a wake from hibernation
+	inline         bool // WithInlineCalls (set at start)
 	srv            Server
 	callH          CallHandler // srv's callbacks, looked up once (see setServer)
 	castH          CastHandler
@@ -86,6 +87,7 @@ type Process struct {
 	lastFrom       *Process    // its caller, when it is a call from a process
 	dbg            *debugState // sys debugging; nil (the usual case) when off
 	ins            *procIns    // instrumentation; nil unless the runtime asks for it
+	handover       *handover   // an inline call's result for the goroutine to act on
 	born           int64       // rt.mono() time of the start; set before the process is published
 }
 
@@ -203,8 +205,10 @@ func (p *Process) run() {
 		case stepAgain:
 			continue
 		case stepPark:
+			// Whoever sent the token moved the park state off parkOpen
+			// (to parkClaimed or parkRunning, which mean the same while
+			// the goroutine runs), so there is nothing to store here.
 			<-p.wake
-			p.park.Store(parkRunning)
 			continue
 		case stepParkTimed:
 			p.waitTimed()
@@ -295,6 +299,14 @@ const (
 func (p *Process) step() stepResult {
 	if p.dead.Load() {
 		return stepEnd
+	}
+	if h := p.handover; h != nil {
+		// A call ran on its caller's goroutine and left the rest to us.
+		p.handover = nil
+		if !p.afterCall(h.from, h.reply, h.err) {
+			return stepEnd
+		}
+		return stepAgain
 	}
 	if p.act == actContinue {
 		if !p.runContinue() {
@@ -552,26 +564,7 @@ func (p *Process) dispatch(e envelope) bool {
 			return false
 		}
 		reply, err := h.HandleCall(p, e.from, e.msg)
-		if p.dead.Load() {
-			return false
-		}
-		switch {
-		case err == nil:
-			if p.act == actContinue {
-				Reply(e.from, reply)
-				if p.dbg != nil {
-					p.debugReplied(reply)
-				}
-			} else {
-				// Sent by receive, which unlinks the caller's slot under
-				// the lock it takes to park or to take the next messages.
-				p.replyTo, p.replyVal = e.from, reply
-			}
-		case err == NoReply:
-		default:
-			p.stopCall(e.from, reply, err)
-			return false
-		}
+		return p.afterCall(e.from, reply, err)
 	case kCast:
 		h := p.castH
 		if h == nil {
@@ -591,6 +584,32 @@ func (p *Process) dispatch(e envelope) bool {
 		return p.info(sig)
 	default:
 		return p.info(e.msg)
+	}
+	return !p.dead.Load()
+}
+
+// afterCall acts on HandleCall's result for the call from f. It reports
+// false when the process has ended.
+func (p *Process) afterCall(f From, reply any, err error) bool {
+	if p.dead.Load() {
+		return false
+	}
+	switch {
+	case err == nil:
+		if p.act == actContinue {
+			Reply(f, reply)
+			if p.dbg != nil {
+				p.debugReplied(reply)
+			}
+		} else {
+			// Sent by receive, which unlinks the caller's slot under the
+			// lock it takes to park or to take the next messages.
+			p.replyTo, p.replyVal = f, reply
+		}
+	case err == NoReply:
+	default:
+		p.stopCall(f, reply, err)
+		return false
 	}
 	return !p.dead.Load()
 }

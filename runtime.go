@@ -2,6 +2,7 @@ package gen
 
 import (
 	"context"
+	"github.com/gen-go/gen/internal/tick"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -24,6 +25,14 @@ type Options struct {
 	Logger *slog.Logger
 	// CallTimeout is the wait Call applies when its ctx has no deadline.
 	// Zero means 5 s; negative means no default deadline.
+	//
+	// A CallTimeout under 1 s is exact. A longer one (the default) is
+	// enforced by a watchdog that looks at waiting calls ten times a
+	// second, so that a call answered in time touches neither a timer nor
+	// the clock: a call that gets no answer fails at least CallTimeout and
+	// at most about 0.1 s more after it began. Inside a testing/synctest
+	// bubble, and on systems other than Linux, it is exact too. A deadline
+	// on Call's ctx is always exact.
 	CallTimeout time.Duration
 	// PassThroughPanics lets a panic in a callback crash the program instead
 	// of becoming the process's exit reason. Use it when debugging.
@@ -79,6 +88,10 @@ type Runtime struct {
 	wg    sync.WaitGroup
 	epoch time.Time // origin of mono
 
+	dogOK bool        // long call deadlines may use the watchdog (deadline.go)
+	dogOn atomic.Bool // a watchdog runs
+	dog   watchdog
+
 	// Observability, last so that the fields above keep their offsets.
 	onCall    func(to PID, name Name, d time.Duration, err error) // Hooks.Call
 	callEvery uint32                                              // Hooks.CallSampling, at least 1
@@ -122,9 +135,10 @@ func NewRuntime(opts Options) *Runtime {
 	}
 	if opts.Hooks != nil {
 		rt.onCall = opts.Hooks.Call
-		rt.callEvery = uint32(min(max(opts.Hooks.CallSampling, 1), math.MaxUint32))
+		rt.callEvery = uint32(min(max(opts.Hooks.CallSampling, 1), math.MaxInt32))
 	}
 	rt.epoch = time.Now()
+	rt.dogOK = tick.Native()
 	rt.slots.New = func() any { return &callSlot{rt: rt, ch: make(chan struct{}, 1), rnd: rand.Uint64() | 1} }
 	return rt
 }
@@ -211,6 +225,7 @@ func (rt *Runtime) Alive(pid PID) bool {
 func (rt *Runtime) Shutdown(ctx context.Context) error {
 	rt.closed.Store(true)
 	rt.stopTimers()
+	rt.dogStop()
 	for _, p := range rt.all() {
 		rt.deliverExit(PID{}, p, ErrShutdown, false)
 	}
@@ -236,6 +251,7 @@ func (rt *Runtime) Shutdown(ctx context.Context) error {
 func (rt *Runtime) Close() {
 	rt.closed.Store(true)
 	rt.stopTimers()
+	rt.dogStop()
 	for _, p := range rt.all() {
 		p.exit(ErrKilled)
 	}

@@ -17,6 +17,7 @@ type startConfig struct {
 	limit          int
 	overflow       Overflow
 	debug          *DebugOptions
+	inline         bool
 	err            error
 }
 
@@ -110,7 +111,7 @@ func (rt *Runtime) start(ctx context.Context, srv Server, parent *Process, opts 
 		return PID{}, ErrRuntimeClosed
 	}
 	p := &Process{rt: rt, pid: rt.newPID(), hibernateAfter: cfg.hibernateAfter,
-		limit: cfg.limit, overflow: cfg.overflow, born: rt.mono()}
+		limit: cfg.limit, overflow: cfg.overflow, born: rt.mono(), inline: cfg.inline}
 	if cfg.debug != nil {
 		p.dbg = newDebugState(*cfg.debug)
 	}
@@ -260,11 +261,16 @@ func (p *Process) initInline(in Initer) (pid PID, err error) {
 		p.mu.Unlock()
 		return PID{}, reason
 	}
-	// The process's goroutine starts now, unless Init asked to hibernate
-	// and nothing is queued yet.
-	spawn := !(p.act == actHibernate && len(p.q) == 0)
+	// The process's goroutine starts with its first message, as a process
+	// without Init does, unless Init asked for something to happen after
+	// it (a continue or a timeout) or messages came during Init. Until
+	// then the process holds no stack: a started, idle server costs its
+	// heap only, and Start makes no goroutine switch.
+	// With hibernate_after the goroutine waits out its time as usual.
+	spawn := len(p.q) > 0 || (p.act != actNone && p.act != actHibernate) ||
+		(p.hibernateAfter > 0 && p.act != actHibernate)
 	if !spawn {
-		p.hib, p.fromHib = true, true
+		p.hib, p.fromHib = true, p.act == actHibernate
 		p.act = actNone
 	}
 	p.mu.Unlock()

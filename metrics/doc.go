@@ -36,9 +36,9 @@
 // # Cost
 //
 // The hooks count spawns, exits and restarts with one atomic add each.
-// Call latency needs a clock read at the end of a call (the one at its
-// start comes with the call's default deadline): one read costs about 5% of
-// a call between two processes, so by default one call in 8, picked at
+// Call latency needs a clock read at the start and at the end of a call
+// (a call with the default deadline reads none otherwise): one read costs
+// about 5% of a call between two processes, so by default one call in 8, picked at
 // random, is timed, and counts for 8 in the histogram (Options.CallSampling;
 // 1 times every call). gen.Options.Instrument costs each process one atomic
 // store per message. The sampler goroutine that Start runs walks every

@@ -1,6 +1,7 @@
 package supervisor_test
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ func BenchmarkRestart(b *testing.B) {
 	up := make(chan gen.PID, 1)
 	child := supervisor.Worker("w", func() gen.Server { return &upServer{up: up} })
 	_, err := supervisor.Start(bg, rt, supervisor.Spec{Strategy: supervisor.OneForOne,
-		MaxRestarts: 1 << 40, Period: time.Millisecond, Children: []supervisor.ChildSpec{child}})
+		MaxRestarts: math.MaxInt32, Period: time.Millisecond, Children: []supervisor.ChildSpec{child}})
 	if err != nil {
 		b.Fatal(err)
 	}
