@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/gen-go/gen"
 	"github.com/gen-go/gen/supervisor"
@@ -84,23 +85,20 @@ func StartFunc[S any](rt *gen.Runtime, init func() S, opts ...gen.StartOption) f
 // there, the agent's exit reason (in a [*gen.ExitError]) when it dies first,
 // for example because fn panicked, or ctx's error.
 func Get[S, R any](ctx context.Context, a Agent[S], fn func(S) R) (R, error) {
-	return call[S, R](ctx, a, func(s S) (any, S) { return fn(s), s })
+	return call[S, R](ctx, a, getReq[S, R]{fn: fn})
 }
 
 // GetAndUpdate runs fn on the agent's state, inside the agent; fn returns a
 // reply and the new state. The agent keeps the new state and GetAndUpdate
 // returns the reply. Errors and deadlines are as for [Get].
 func GetAndUpdate[S, R any](ctx context.Context, a Agent[S], fn func(S) (R, S)) (R, error) {
-	return call[S, R](ctx, a, func(s S) (any, S) {
-		r, next := fn(s)
-		return r, next
-	})
+	return call[S, R](ctx, a, getUpdateReq[S, R]{fn: fn})
 }
 
 // Update replaces the agent's state with what fn returns, inside the agent,
 // and returns once that is done. Errors and deadlines are as for [Get].
 func (a Agent[S]) Update(ctx context.Context, fn func(S) S) error {
-	_, err := call[S, struct{}](ctx, a, func(s S) (any, S) { return nil, fn(s) })
+	_, err := call[S, struct{}](ctx, a, updateReq[S]{fn: fn})
 	return err
 }
 
@@ -130,9 +128,8 @@ func (a Agent[S]) Stop(ctx context.Context, reason error) error {
 }
 
 // call runs fn in the agent and returns its reply as an R.
-func call[S, R any](ctx context.Context, a Agent[S], fn func(S) (any, S)) (R, error) {
+func call[S, R any](ctx context.Context, a Agent[S], req callReq[S]) (R, error) {
 	var zero R
-	req := callReq[S]{fn: fn}
 	if a.rt == nil {
 		return zero, &gen.CallError{Op: "call", To: a.to, Request: req, Err: gen.ErrNoProc}
 	}
@@ -156,9 +153,26 @@ type server[S any] struct {
 	state S
 }
 
-// callReq carries the function of Get, GetAndUpdate and Update: it returns
-// the reply and the next state.
-type callReq[S any] struct{ fn func(S) (any, S) }
+// callReq is the request of Get, GetAndUpdate and Update: apply returns
+// the reply and the next state. Each implementation is a struct holding
+// only the caller's function, so boxing it in an interface allocates
+// nothing (no wrapper closure per call).
+type callReq[S any] interface{ apply(S) (any, S) }
+
+type getReq[S, R any] struct{ fn func(S) R }
+
+func (r getReq[S, R]) apply(s S) (any, S) { return r.fn(s), s }
+
+type getUpdateReq[S, R any] struct{ fn func(S) (R, S) }
+
+func (r getUpdateReq[S, R]) apply(s S) (any, S) {
+	v, next := r.fn(s)
+	return v, next
+}
+
+type updateReq[S any] struct{ fn func(S) S }
+
+func (r updateReq[S]) apply(s S) (any, S) { return nil, r.fn(s) }
 
 // castReq carries the function of Cast.
 type castReq[S any] struct{ fn func(S) S }
@@ -180,7 +194,7 @@ func (s *server[S]) HandleCall(_ *gen.Process, _ gen.From, req any) (any, error)
 	if !ok {
 		return mismatch{err: s.typeError(req)}, nil
 	}
-	reply, next := c.fn(s.state)
+	reply, next := c.apply(s.state)
 	s.state = next
 	return reply, nil
 }
@@ -205,16 +219,28 @@ func (s *server[S]) typeError(req any) error {
 	return fmt.Errorf("%w: the agent holds %T, the request was made for %s", ErrStateType, s.state, reqState(req))
 }
 
-// reqState names the state type a request was made for, from its Go type
-// ("agent.callReq[int]" names int).
+// reqState names the state type a request was made for, from its Go type:
+// the first type argument ("agent.getReq[int,string]" names int).
 func reqState(req any) string {
 	name := fmt.Sprintf("%T", req)
-	for i := 0; i < len(name); i++ {
-		if name[i] == '[' && name[len(name)-1] == ']' {
-			return name[i+1 : len(name)-1]
+	open := strings.IndexByte(name, '[')
+	if open < 0 || name[len(name)-1] != ']' {
+		return name
+	}
+	depth := 0
+	for i := open + 1; i < len(name)-1; i++ {
+		switch name[i] {
+		case '[':
+			depth++
+		case ']':
+			depth--
+		case ',':
+			if depth == 0 {
+				return name[open+1 : i]
+			}
 		}
 	}
-	return name
+	return name[open+1 : len(name)-1]
 }
 
 // Spec returns the child spec of an agent for a supervisor, as `use Agent`

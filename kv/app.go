@@ -155,11 +155,7 @@ func (a *App) Lookup(name string) (Bucket, bool) {
 	if t == nil {
 		return Bucket{}, false
 	}
-	pid, ok := t.get(name)
-	if !ok {
-		return Bucket{}, false
-	}
-	return bucketAt(a.rt, pid), true
+	return t.get(name)
 }
 
 // Create returns the bucket of a name, creating it if it does not exist.

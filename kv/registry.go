@@ -11,28 +11,31 @@ import (
 // table maps bucket names to buckets. Only the registry process writes it;
 // anyone reads it, without a round trip through the registry: the guide's
 // protected ETS table with read_concurrency.
+//
+// It holds each bucket's handle, made once, so that a lookup allocates
+// nothing.
 type table struct {
 	mu sync.RWMutex
-	m  map[string]gen.PID
+	m  map[string]Bucket
 }
 
-func (t *table) get(name string) (gen.PID, bool) {
+func (t *table) get(name string) (Bucket, bool) {
 	t.mu.RLock()
-	pid, ok := t.m[name]
+	b, ok := t.m[name]
 	t.mu.RUnlock()
-	return pid, ok
+	return b, ok
 }
 
-func (t *table) set(name string, pid gen.PID) {
+func (t *table) set(name string, b Bucket) {
 	t.mu.Lock()
-	t.m[name] = pid
+	t.m[name] = b
 	t.mu.Unlock()
 }
 
 // removeIf forgets name if it still maps to pid.
 func (t *table) removeIf(name string, pid gen.PID) {
 	t.mu.Lock()
-	if t.m[name] == pid {
+	if t.m[name].PID() == pid {
 		delete(t.m, name)
 	}
 	t.mu.Unlock()
@@ -53,7 +56,7 @@ type registry struct {
 type createReq struct{ name string }
 
 func (r *registry) Init(p *gen.Process) error {
-	r.tab = &table{m: map[string]gen.PID{}}
+	r.tab = &table{m: map[string]Bucket{}}
 	r.refs = map[gen.Ref]string{}
 	r.app.tab.Store(r.tab)
 	return nil
@@ -64,8 +67,8 @@ func (r *registry) HandleCall(p *gen.Process, from gen.From, req any) (any, erro
 	if !ok {
 		return nil, nil
 	}
-	if pid, ok := r.tab.get(c.name); ok && p.Runtime().Alive(pid) {
-		return pid, nil // a dead one's Down is on its way: replace it
+	if b, ok := r.tab.get(c.name); ok && p.Runtime().Alive(b.PID()) {
+		return b.PID(), nil // a dead one's Down is on its way: replace it
 	}
 	pid, err := supervisor.StartChild(p, p.Runtime(), r.app.names.buckets, supervisor.ChildSpec{
 		Start: startBucket(p.Runtime()), Restart: supervisor.Temporary})
@@ -73,7 +76,7 @@ func (r *registry) HandleCall(p *gen.Process, from gen.From, req any) (any, erro
 		return nil, err // the caller sees the error; the registry lives on
 	}
 	r.refs[p.Monitor(pid)] = c.name
-	r.tab.set(c.name, pid)
+	r.tab.set(c.name, bucketAt(p.Runtime(), pid))
 	return pid, nil
 }
 

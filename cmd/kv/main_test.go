@@ -62,7 +62,7 @@ func start(t *testing.T, bin string, env []string, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
-	cmd.Stderr = io.Discard
+	cmd.Stderr = nil // /dev/null: no pipe for the server to fill
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -159,15 +159,7 @@ func TestPortVariable(t *testing.T) {
 func TestDashboard(t *testing.T) {
 	bin := build(t)
 	s := start(t, bin, nil, "-addr", "127.0.0.1:0", "-metrics-addr", "", "-observer-addr", "127.0.0.1:0")
-	var line string
-	select {
-	case line = <-s.lines:
-	case <-time.After(30 * time.Second):
-	}
-	if !strings.HasPrefix(line, "kv: dashboard on http://") {
-		t.Fatalf("second line %q", line)
-	}
-	url := strings.TrimSpace(strings.TrimPrefix(line, "kv: dashboard on "))
+	url := dashboard(t, s)
 	get := func(path string) string {
 		t.Helper()
 		resp, err := http.Get(url + path)
