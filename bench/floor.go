@@ -137,6 +137,12 @@ func floorFanOut(servers, perSrv int, interleaved bool) sample {
 		wg.Go(func() { floorCounter(ins[i]) })
 	}
 	reply := make(chan any, 1)
+	// Every goroutine has run and waits on its channel, as every Gen server
+	// has run its Init and waits for a message: one request each, untimed.
+	for _, in := range ins {
+		in <- fmsg{v: syncMsg, reply: reply}
+		<-reply
+	}
 	d, _ := timed(func() {
 		if interleaved {
 			for range perSrv {

@@ -70,9 +70,19 @@ func (s *echo) HandleCall(p *gen.Process, _ gen.From, req any) (any, error) {
 
 // W1, W1h.
 func genCall(n int, hib bool) sample {
+	return genCallWith(n, &echo{hib: hib})
+}
+
+// W1i: W1 against a server started with gen.WithInlineCalls, whose calls
+// run on the calling goroutine.
+func genCallInline(n int) sample {
+	return genCallWith(n, &echo{}, gen.WithInlineCalls())
+}
+
+func genCallWith(n int, srv *echo, opts ...gen.StartOption) sample {
 	rt := newRuntime()
 	defer rt.Close()
-	pid, err := gen.Start(ctx, rt, &echo{hib: hib})
+	pid, err := gen.Start(ctx, rt, srv, opts...)
 	must(err)
 	_, err = gen.Call[any](ctx, rt, pid, reqMsg) // start its goroutine
 	must(err)

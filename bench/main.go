@@ -9,6 +9,7 @@ import (
 	"log"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -63,9 +64,10 @@ type rowResult struct {
 
 var (
 	runsFlag  = flag.Int("runs", 5, "runs per row; the table shows the median")
-	onlyFlag  = flag.String("only", "", "comma-separated subset of workloads: W1,W1h,W2,W3,W4,W5 (W3s: spawn+stop only, W3m: memory only)")
+	onlyFlag  = flag.String("only", "", "comma-separated subset of workloads: W1,W1i,W1h,W2,W3,W4,W5 (W3s: spawn+stop only, W3m: memory only)")
 	quickFlag = flag.Bool("quick", false, "smaller sizes, for a smoke run (under a minute)")
 	verbose   = flag.Bool("v", false, "print every run's values to stderr")
+	cpuProf   = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 
 	// Hidden: the memory rows re-run this binary to measure in a fresh process.
 	memChild = flag.String("memchild", "", "internal: measure idle-process memory of this kind and exit")
@@ -90,6 +92,20 @@ func main() {
 	sz := defaultSizes
 	if *quickFlag {
 		sz = quickSizes
+	}
+
+	if *cpuProf != "" {
+		f, err := os.Create(*cpuProf)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
 	}
 
 	start := time.Now()
@@ -323,7 +339,7 @@ func parseOnly(v string) (selection, error) {
 		return nil, nil
 	}
 	known := map[string]string{}
-	for _, g := range []string{"W1", "W1h", "W2", "W3", "W3s", "W3m", "W4", "W5"} {
+	for _, g := range []string{"W1", "W1i", "W1h", "W2", "W3", "W3s", "W3m", "W4", "W5"} {
 		known[strings.ToLower(g)] = g
 	}
 	var extra []string

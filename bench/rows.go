@@ -45,6 +45,12 @@ func rows(sz sizes) []row {
 			floor: func() sample { return floorCall(sz.calls) },
 		},
 		{
+			group: "W1i", name: "W1i call, gen.WithInlineCalls", unit: "ns/call", format: fmtNs,
+			kind: noTarget, allocs: true,
+			gen:   func() sample { return genCallInline(sz.calls) },
+			floor: func() sample { return floorCall(sz.calls) },
+		},
+		{
 			group: "W1h", name: "W1h call, hibernate every msg", unit: "ns/call", format: fmtNs,
 			kind: ratioAtMost, limit: 3, allocs: true,
 			gen:   func() sample { return genCall(sz.hibCalls, true) },
