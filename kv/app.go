@@ -56,8 +56,9 @@ type App struct {
 	closed atomic.Bool
 
 	mu       sync.Mutex
-	stopping bool           // no more connections are tracked
-	conns    sync.WaitGroup // connection goroutines, which outlive killed tasks
+	stopping bool                    // no more connections are tracked
+	waiting  map[*connEntry]struct{} // accepted, their task's function not started yet
+	conns    sync.WaitGroup          // tracked connections, whose goroutines outlive killed tasks
 }
 
 // Start starts the application and returns once it serves: the tree is up
@@ -128,6 +129,9 @@ func (a *App) Stop(ctx context.Context) error {
 		_ = supervisor.TerminateChild(ctx, a.rt, a.top, "acceptor")
 		a.ln.Close()
 		_ = supervisor.TerminateChild(ctx, a.rt, a.top, "tasks")
+		// Every task is dead now; one killed before its function ran
+		// never will: close its connection here.
+		a.dropWaiting()
 		done := make(chan struct{})
 		go func() { a.conns.Wait(); close(done) }()
 		select {

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gen-go/gen"
 	"github.com/gen-go/gen/kv"
@@ -157,4 +161,42 @@ func Example() {
 	// get: 3 <nil>
 	// delete: 3 <nil>
 	// put elsewhere: kv: bucket not found
+}
+
+// A connection whose task is killed by Stop before the task's function has
+// run is still closed, and Stop does not wait for it forever.
+func TestStopRightAfterAccepting(t *testing.T) {
+	for range 30 {
+		rt := gen.NewRuntime(gen.Options{Logger: slog.New(slog.DiscardHandler)})
+		app, err := kv.Start(bg, kv.Config{Addr: "127.0.0.1:0", Runtime: rt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var conns []net.Conn
+		for range 8 {
+			c, err := net.Dial("tcp", app.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+		}
+		stopped := make(chan error, 1)
+		go func() { stopped <- app.Stop(bg) }()
+		select {
+		case err := <-stopped:
+			if err != nil {
+				t.Fatalf("Stop: %v", err)
+			}
+		case <-time.After(20 * time.Second): // a hang, not a speed limit
+			t.Fatal("Stop still waiting after 20 s")
+		}
+		for i, c := range conns {
+			_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) {
+				t.Fatalf("connection %d after Stop: %v, want EOF or a reset", i, err)
+			}
+			c.Close()
+		}
+		rt.Close()
+	}
 }

@@ -34,30 +34,68 @@ func (a *App) accept(ctx context.Context) error {
 			}
 			return err // the supervisor restarts the acceptor
 		}
-		if !a.track() {
+		c := a.track(conn)
+		if c == nil {
 			conn.Close()
 			return nil
 		}
 		_, err = task.StartChild(ctx, a.rt, a.names.tasks, func(ctx context.Context) error {
+			if !a.claim(c) {
+				return nil // Stop closed it: the task was killed before it ran
+			}
 			defer a.conns.Done()
 			return a.serve(ctx, conn)
 		})
-		if err != nil {
+		if err != nil && a.claim(c) {
 			conn.Close()
 			a.conns.Done()
 		}
 	}
 }
 
-// track counts a new connection goroutine, unless the App is stopping.
-func (a *App) track() bool {
+// A connEntry is an accepted connection until its task's function starts.
+// Whoever claims it (the function, or Stop when the task was killed before
+// the function ran) closes the connection and marks it done.
+type connEntry struct{ conn net.Conn }
+
+// track counts a new connection, unless the App is stopping.
+func (a *App) track(conn net.Conn) *connEntry {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.stopping {
+		return nil
+	}
+	if a.waiting == nil {
+		a.waiting = make(map[*connEntry]struct{})
+	}
+	c := &connEntry{conn: conn}
+	a.waiting[c] = struct{}{}
+	a.conns.Add(1)
+	return c
+}
+
+// claim takes c off the waiting set; it reports false when someone did first.
+func (a *App) claim(c *connEntry) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, ok := a.waiting[c]; !ok {
 		return false
 	}
-	a.conns.Add(1)
+	delete(a.waiting, c)
 	return true
+}
+
+// dropWaiting closes the connections whose task's function never started.
+// Stop calls it once every task is dead.
+func (a *App) dropWaiting() {
+	a.mu.Lock()
+	left := a.waiting
+	a.waiting = nil
+	a.mu.Unlock()
+	for c := range left {
+		c.conn.Close()
+		a.conns.Done()
+	}
 }
 
 // connWriter serialises writes to a connection shared by its serving task
