@@ -298,7 +298,7 @@ func call[D Dest](ctx context.Context, rt *Runtime, to D, req any) (any, error) 
 	}
 	var reply any
 	handled := inlineNot
-	if p.inline && kind == kCall && p.park.Load() == parkOpen && p.park.CompareAndSwap(parkOpen, parkInline) {
+	if p.inline && kind == kCall && p.mu.loadPark() == parkOpen && p.mu.casPark(parkOpen, parkInline) {
 		reply, err, handled = p.callInline(ctx, from, req)
 	}
 	switch handled {

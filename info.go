@@ -299,7 +299,7 @@ func (p *Process) statusLocked() ProcessStatus {
 		}
 		return StatusHibernated
 	}
-	switch p.park.Load() {
+	switch p.mu.park {
 	case parkOpen:
 		return StatusWaiting
 	case parkClosed:

@@ -145,9 +145,9 @@ func (p *Process) releaseInline(handover bool) {
 	p.mu.Lock()
 	wake := handover || p.state != alive || len(p.q) > 0
 	if wake {
-		p.park.Store(parkRunning)
+		p.mu.park = parkRunning
 	} else {
-		p.park.Store(parkOpen)
+		p.mu.park = parkOpen
 	}
 	p.mu.Unlock()
 	if wake {

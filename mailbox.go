@@ -2,9 +2,11 @@ package gen
 
 // The mailbox is part of Process. Under Process.mu: an unbounded slice queue
 // that the process goroutine swaps out whole (one lock per batch), and the
-// hibernation flag that tells a sender to start the goroutine again. Outside
-// it: the atomic park state and a one-token wake channel the goroutine parks
-// on (so synctest sees it durably blocked). When the goroutine is parked with
+// hibernation flag that tells a sender to start the goroutine again. In the
+// lock's own word: the park state, which a sender can also move with one
+// compare-and-swap while the lock is free. Outside it: a one-token wake
+// channel the goroutine parks on (so synctest sees it durably blocked).
+// When the goroutine is parked with
 // nothing queued, a sender claims the park state and puts its message
 // straight into the goroutine's batch, so a cast or send to an idle process
 // takes no mailbox lock; calls take the lock to join the watcher list.
@@ -44,22 +46,19 @@ func (p *Process) enqueueLocked(e envelope) (wake, spawn bool) {
 	if e.from.slot != nil {
 		p.watchLocked(e.from)
 	}
-	switch p.park.Load() {
+	switch p.mu.park {
 	case parkOpen:
-		if p.park.CompareAndSwap(parkOpen, parkClaimed) {
-			// The goroutine waits with an empty batch and an empty queue:
-			// hand it the message directly; the wake token orders the write
-			// before its read.
-			p.batch = append(p.batch[:0], e)
-			p.bi = 0
-			return true, false
-		}
-		// A lock-free sender claimed it first (push) and wakes it.
+		// The goroutine waits with an empty batch and an empty queue:
+		// hand it the message directly; the wake token orders the write
+		// before its read.
+		p.mu.park = parkClaimed
+		p.batch = append(p.batch[:0], e)
+		p.bi = 0
+		return true, false
 	case parkClosed:
-		if p.park.CompareAndSwap(parkClosed, parkRunning) {
-			p.appendQ(e)
-			return true, false
-		}
+		p.mu.park = parkRunning
+		p.appendQ(e)
+		return true, false
 	}
 	p.appendQ(e)
 	if p.hib {
@@ -112,7 +111,7 @@ func (p *Process) notify(wake, spawn bool) {
 	}
 }
 
-// The park states of a process's goroutine (Process.park). Whoever moves
+// The park states of a process's goroutine (held in Process.mu). Whoever moves
 // the state away from parkOpen or parkClosed sends the one wake token.
 const (
 	parkRunning uint32 = iota // running, or no goroutine (hib), or dead
@@ -125,8 +124,8 @@ const (
 // push delivers e to p. A dead p drops it, as Erlang does. A full bounded
 // mailbox refuses counted messages with ErrMailboxFull.
 func (p *Process) push(e envelope) error {
-	if e.kind <= kCast && p.limit == 0 && p.park.Load() == parkOpen &&
-		p.park.CompareAndSwap(parkOpen, parkClaimed) {
+	if e.kind <= kCast && p.limit == 0 && p.mu.loadPark() == parkOpen &&
+		p.mu.casPark(parkOpen, parkClaimed) {
 		// The goroutine is parked with nothing queued: hand the message
 		// over without the mailbox lock. Nobody else touches batch until
 		// the goroutine has our token.
@@ -140,7 +139,7 @@ func (p *Process) push(e envelope) error {
 		p.mu.Unlock()
 		return nil
 	}
-	if p.limit > 0 && e.kind <= kCall && len(p.q) >= p.limit {
+	if p.limit > 0 && e.kind <= kCall && len(p.q) >= int(p.limit) {
 		policy := p.overflow
 		p.mu.Unlock()
 		if policy == ExitOnOverflow {
@@ -162,7 +161,7 @@ func (p *Process) pushCall(e envelope) error {
 		p.mu.Unlock()
 		return ErrNoProc
 	}
-	if p.limit > 0 && e.kind == kCall && len(p.q) >= p.limit {
+	if p.limit > 0 && e.kind == kCall && len(p.q) >= int(p.limit) {
 		policy := p.overflow
 		p.mu.Unlock()
 		if policy == ExitOnOverflow {

@@ -37,42 +37,52 @@ const (
 // goroutine. The other methods act for the process and belong on its own
 // goroutine, inside callbacks.
 type Process struct {
-	rt  *Runtime
-	pid PID
+	// The first 128 bytes hold what a caller and the process goroutine
+	// both touch on every call: when they run on different cores, a call
+	// moves these two cache lines and no others (a Process is 512 bytes,
+	// so its allocations are cache-line aligned). The first line is what
+	// senders write under the lock; the goroutine reads it only to park
+	// or to take the queue.
+	mu       spinLock      // guards the fields marked (mu); holds the park state
+	state    uint8         // (mu)
+	hib      bool          // (mu) no goroutine: the next message starts one
+	inline   bool          // WithInlineCalls (set at start)
+	trap     bool          // (mu)
+	limit    int32         // (mu)
+	q        []envelope    // (mu)
+	watchers *callSlot     // (mu) callers waiting on this process (intrusive list)
+	wake     chan struct{} // (mu)
+	rt       *Runtime
+	// The second line: the batch the goroutine works through, which a
+	// sender writes only when it claims the parked goroutine.
+	batch []envelope // the process goroutine's, or the sender's that claimed the park
+	bi    int
+	pid   PID
 
-	mu       spinLock // guards the fields down to dead
-	state    uint8
-	hib      bool // no goroutine: the next message starts one
-	trap     bool
-	overflow Overflow
-	limit    int
-	reason   error
-	q        []envelope
-	wake     chan struct{}
-	done     chan struct{} // made on first use of Done
-	links    map[PID]struct{}
-	monitors []monitor        // monitors others hold on this process
-	held     map[Ref]*Process // monitors this process holds, by target (nil: fired at once)
-	watchers *callSlot        // callers waiting on this process (intrusive list)
-	name     Name
-	via      *Via
+	reason   error            // (mu)
+	done     chan struct{}    // (mu) made on first use of Done
+	links    map[PID]struct{} // (mu)
+	monitors []monitor        // (mu) monitors others hold on this process
+	held     map[Ref]*Process // (mu) monitors this process holds, by target (nil: fired at once)
+	name     Name             // (mu)
+	via      *Via             // (mu)
 
-	dead atomic.Bool   // set with state = dead, for cheap checks
-	park atomic.Uint32 // parkRunning, parkOpen, parkClosed or parkClaimed
+	// Read by the process goroutine at every step, written once: away
+	// from the first cache line, which senders write.
+	dead atomic.Bool // set with state = dead, for cheap checks
 
 	// Owned by the process goroutine.
 	act            actKind
 	suspended      bool
-	exiting        bool // terminate ran; run calls exit with exitReason
-	timeoutDue     bool // the callback timeout passed: deliver Timeout next
-	fromHib        bool // the next goroutine is a wake from hibernation
-	inline         bool // WithInlineCalls (set at start)
+	exiting        bool     // terminate ran; run calls exit with exitReason
+	timeoutDue     bool     // the callback timeout passed: deliver Timeout next
+	fromHib        bool     // the next goroutine is a wake from hibernation
+	overflow       Overflow // (mu)
+	yielded        bool
 	srv            Server
 	callH          CallHandler // srv's callbacks, looked up once (see setServer)
 	castH          CastHandler
 	infoH          InfoHandler
-	batch          []envelope
-	bi             int
 	parent         PID
 	actArg         any
 	deadline       int64 // rt.mono() time, for actTimeout
@@ -459,9 +469,9 @@ func (p *Process) refill() (refillResult, envelope) {
 	}
 	p.batch, p.bi = p.batch[:0], 0
 	if p.suspended {
-		p.park.Store(parkClosed)
+		p.mu.park = parkClosed
 	} else {
-		p.park.Store(parkOpen)
+		p.mu.park = parkOpen
 	}
 
 	p.mu.Unlock()
@@ -483,15 +493,14 @@ func (p *Process) waitTimed() {
 	}
 	select {
 	case <-p.wake:
+		// The sender of the token moved the park state (see run).
 		p.timer.Stop()
-		p.park.Store(parkRunning)
 		return
 	case <-p.timer.C:
 	}
-	if !p.park.CompareAndSwap(parkOpen, parkRunning) && !p.park.CompareAndSwap(parkClosed, parkRunning) {
+	if !p.mu.movePark(parkOpen, parkRunning) && !p.mu.movePark(parkClosed, parkRunning) {
 		// A sender or exit moved the state and is giving us a token.
 		<-p.wake
-		p.park.Store(parkRunning)
 		return
 	}
 	if p.act == actTimeout {
@@ -747,7 +756,8 @@ func (p *Process) exit(reason error) bool {
 	hasWatchers := p.watchers != nil
 	clear(p.q)
 	p.q = nil
-	old := p.park.Swap(parkRunning)
+	old := p.mu.park
+	p.mu.park = parkRunning
 	wake := old == parkOpen || old == parkClosed
 	p.hib = false
 	done := p.done

@@ -2,6 +2,7 @@ package gen
 
 import (
 	"context"
+	"math"
 	"runtime/debug"
 	"time"
 )
@@ -14,7 +15,7 @@ type startConfig struct {
 	named          bool
 	via            *Via
 	hibernateAfter time.Duration
-	limit          int
+	limit          int32
 	overflow       Overflow
 	debug          *DebugOptions
 	inline         bool
@@ -55,9 +56,10 @@ func WithHibernateAfter(d time.Duration) StartOption {
 // WithMailboxLimit bounds the mailbox to n waiting messages (calls, casts and
 // plain messages; exit signals, monitor notices and system messages always
 // get through). When it is full, policy decides; the sender always sees
-// [ErrMailboxFull]. n <= 0 means unbounded, the default.
+// [ErrMailboxFull]. n <= 0 means unbounded, the default; a bound above
+// math.MaxInt32 is math.MaxInt32.
 func WithMailboxLimit(n int, policy Overflow) StartOption {
-	return func(c *startConfig) { c.limit, c.overflow = n, policy }
+	return func(c *startConfig) { c.limit, c.overflow = int32(max(min(n, math.MaxInt32), 0)), policy }
 }
 
 // WithDebug turns sys debugging on for the new process from the start,
