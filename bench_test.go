@@ -3,6 +3,7 @@ package gen_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/gen-go/gen"
 )
@@ -32,6 +33,24 @@ func (withInit) Init(p *gen.Process) error { return nil }
 func BenchmarkSpawnStop(b *testing.B) {
 	rt, _ := newRuntime(b)
 	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		pid, err := gen.Start(ctx, rt, withInit{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := gen.Stop(ctx, rt, pid, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSpawnStopDeadline is BenchmarkSpawnStop with a deadline on
+// Start's ctx, which makes Init run on the new goroutine while Start waits.
+func BenchmarkSpawnStopDeadline(b *testing.B) {
+	rt, _ := newRuntime(b)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
 	b.ReportAllocs()
 	for b.Loop() {
 		pid, err := gen.Start(ctx, rt, withInit{})

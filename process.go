@@ -457,7 +457,15 @@ func (p *Process) refill() (refillResult, envelope) {
 		wait, timed = p.hibernateAfter, true
 	}
 	if p.wake == nil {
+		// The goroutine's first park. Nothing may allocate under the lock
+		// (an allocation can park the goroutine for a GC assist while the
+		// lock's waiters spin), so make the channel outside it and look
+		// again. Senders read it only once a park state published by an
+		// Unlock says the goroutine waits on it.
+		p.mu.Unlock()
+		p.sendReply()
 		p.wake = make(chan struct{}, 1)
+		return refillAgain, envelope{}
 	}
 	// After a burst (a last batch of a quarter of a pooled buffer or more),
 	// give a big buffer back: a fresh mailbox's burst can reuse it. After
