@@ -188,8 +188,9 @@ func (p *Process) failWatchers(err error) {
 
 // waitReply waits for the outcome of call seq on s, made to callee p, and
 // takes the slot off p's watcher list. The slot is ready for reuse after.
-func (s *callSlot) waitReply(ctx context.Context, p *Process, seq uint64) (any, error) {
-	if done := ctx.Done(); done == nil {
+// done is ctx.Done().
+func (s *callSlot) waitReply(ctx context.Context, done <-chan struct{}, p *Process, seq uint64) (any, error) {
+	if done == nil {
 		<-s.ch
 	} else {
 		select {
@@ -212,7 +213,7 @@ func (s *callSlot) waitReply(ctx context.Context, p *Process, seq uint64) (any, 
 
 // wait is waitReply for callers that want only the error.
 func (s *callSlot) wait(ctx context.Context, p *Process, seq uint64) error {
-	_, err := s.waitReply(ctx, p, seq)
+	_, err := s.waitReply(ctx, ctx.Done(), p, seq)
 	return err
 }
 
@@ -225,13 +226,32 @@ func Reply(from From, reply any) {
 	}
 }
 
-type noDeadlineKey struct{}
-
 // NoDeadline returns a context from which [Call] applies no default deadline,
 // so a call waits until it is answered, the callee dies or ctx is done:
 // Erlang's infinity timeout.
 func NoDeadline(ctx context.Context) context.Context {
-	return context.WithValue(ctx, noDeadlineKey{}, true)
+	return context.WithValue(ctx, ctxKey{}, &ctxMark{proc: processOf(ctx)})
+}
+
+// callCtx reads what a call needs from ctx with as few of its methods as
+// it can: the calling process (or nil), the default deadline that applies
+// (0 for none), and ctx's Done channel.
+func callCtx(ctx context.Context, rt *Runtime) (caller *Process, wait time.Duration, done <-chan struct{}) {
+	if p, ok := ctx.(*Process); ok {
+		return p, rt.callWait, p.Done()
+	}
+	done = ctx.Done()
+	caller, noDeadline := fromCtx(ctx)
+	if noDeadline {
+		return caller, 0, done
+	}
+	if done != nil {
+		// A context that can never be cancelled has no deadline.
+		if _, ok := ctx.Deadline(); ok {
+			return caller, 0, done
+		}
+	}
+	return caller, rt.callWait, done
 }
 
 // Call sends req to the server at to and waits for its reply.
@@ -276,17 +296,13 @@ func call[D Dest](ctx context.Context, rt *Runtime, to D, req any) (any, error) 
 	if _, ok := req.(*sysmsg.Msg); ok {
 		kind = kSys
 	}
-	caller := processOf(ctx)
+	caller, wait, done := callCtx(ctx, rt)
 	p, err := resolve(rt, to)
 	if err != nil {
 		return nil, &CallError{Op: "call", To: Dest(to), Request: req, Err: err}
 	}
 	if p == caller {
 		return nil, &CallError{Op: "call", To: Dest(to), Request: req, Err: ErrCallingSelf}
-	}
-	wait := time.Duration(0)
-	if _, ok := ctx.Deadline(); !ok && ctx.Value(noDeadlineKey{}) == nil {
-		wait = rt.callWait
 	}
 	s := rt.slots.Get().(*callSlot)
 	from := From{slot: s, seq: s.begin(wait)}
@@ -310,7 +326,7 @@ func call[D Dest](ctx context.Context, rt *Runtime, to D, req any) (any, error) 
 		}
 		fallthrough
 	case inlineHanded:
-		reply, err = s.waitReply(ctx, p, from.seq)
+		reply, err = s.waitReply(ctx, done, p, from.seq)
 	}
 	if rt.onCall != nil && s.timed {
 		p.callDone(s, err)

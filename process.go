@@ -137,11 +137,19 @@ func (p *Process) Err() error {
 	return nil
 }
 
-type processKey struct{}
+// ctxKey is the package's one context key. Its value is the *Process a
+// context comes from, or a *ctxMark left by NoDeadline: one Value lookup
+// tells Call both the calling process and whether a deadline applies.
+type ctxKey struct{}
+
+// ctxMark is NoDeadline's value under ctxKey.
+type ctxMark struct {
+	proc *Process // the process the marked context comes from, or nil
+}
 
 // Value returns p for the package's own key and nil for every other key.
 func (p *Process) Value(key any) any {
-	if key == (processKey{}) {
+	if key == (ctxKey{}) {
 		return p
 	}
 	return nil
@@ -158,8 +166,20 @@ func processOf(ctx context.Context) *Process {
 	if ctx == nil {
 		return nil
 	}
-	p, _ := ctx.Value(processKey{}).(*Process)
+	p, _ := fromCtx(ctx)
 	return p
+}
+
+// fromCtx returns the process ctx comes from (or nil), and whether
+// NoDeadline marked ctx.
+func fromCtx(ctx context.Context) (p *Process, noDeadline bool) {
+	switch v := ctx.Value(ctxKey{}).(type) {
+	case *Process:
+		return v, false
+	case *ctxMark:
+		return v.proc, true
+	}
+	return nil, false
 }
 
 // Continue asks for HandleContinue(arg) to run as soon as the current
@@ -461,9 +481,9 @@ func (p *Process) refill() (refillResult, envelope) {
 		// (an allocation can park the goroutine for a GC assist while the
 		// lock's waiters spin), so make the channel outside it and look
 		// again. Senders read it only once a park state published by an
-		// Unlock says the goroutine waits on it.
+		// Unlock says the goroutine waits on it. A pending reply waits for
+		// that look too, so that its caller finds the process parked.
 		p.mu.Unlock()
-		p.sendReply()
 		p.wake = make(chan struct{}, 1)
 		return refillAgain, envelope{}
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Options configures a [Runtime]. The zero value is a valid configuration: a
@@ -163,7 +164,10 @@ func (rt *Runtime) MakeRef() Ref {
 }
 
 func (rt *Runtime) isLocal(pid PID) bool {
-	return pid.Creation == rt.creation && pid.Node == rt.node
+	// A local PID's Node is rt.node itself, so the pointers match and no
+	// byte is compared.
+	return pid.Creation == rt.creation && len(pid.Node) == len(rt.node) &&
+		(unsafe.StringData(pid.Node) == unsafe.StringData(rt.node) || pid.Node == rt.node)
 }
 
 func (rt *Runtime) insert(p *Process) { rt.table.insert(p.pid.key(), p) }
@@ -175,11 +179,8 @@ func (rt *Runtime) lookup(pid PID) *Process {
 	if !rt.isLocal(pid) {
 		return nil
 	}
-	p := rt.table.lookup(pid.key())
-	if p == nil || p.pid != pid {
-		return nil
-	}
-	return p
+	// Keys are never reused: a local PID's key finds its process or none.
+	return rt.table.lookup(pid.key())
 }
 
 // goProcess starts p's goroutine, tracked by the runtime's WaitGroup.
