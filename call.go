@@ -319,7 +319,7 @@ func call[D Dest](ctx context.Context, rt *Runtime, to D, req any) (any, error) 
 	}
 	switch handled {
 	case inlineNot:
-		if err := p.pushCall(envelope{kind: kind, msg: req, from: from}); err != nil {
+		if err := p.pushCall(&envelope{kind: kind, msg: req, from: from}); err != nil {
 			s.state.Store(0)
 			rt.slots.Put(s)
 			return nil, &CallError{Op: "call", To: Dest(to), Request: req, Err: err}

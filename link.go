@@ -129,7 +129,7 @@ func (rt *Runtime) deliverExit(from PID, t *Process, reason error, viaLink bool)
 		return
 	}
 	if t.trap {
-		wake, spawn := t.enqueueLocked(envelope{kind: kExit, msg: ExitSignal{From: from, Reason: reason}})
+		wake, spawn := t.enqueueLocked(&envelope{kind: kExit, msg: ExitSignal{From: from, Reason: reason}})
 		t.mu.Unlock()
 		t.notify(wake, spawn)
 		return

@@ -42,7 +42,7 @@ const (
 
 // enqueueLocked appends e. p.mu must be held and p alive. It reports what the
 // caller must do after unlocking: wake the parked goroutine or start one.
-func (p *Process) enqueueLocked(e envelope) (wake, spawn bool) {
+func (p *Process) enqueueLocked(e *envelope) (wake, spawn bool) {
 	if e.from.slot != nil {
 		p.watchLocked(e.from)
 	}
@@ -52,15 +52,15 @@ func (p *Process) enqueueLocked(e envelope) (wake, spawn bool) {
 		// hand it the message directly; the wake token orders the write
 		// before its read.
 		p.mu.park = parkClaimed
-		p.batch = append(p.batch[:0], e)
+		p.batch = append(p.batch[:0], *e)
 		p.bi = 0
 		return true, false
 	case parkClosed:
 		p.mu.park = parkRunning
-		p.appendQ(e)
+		p.appendQ(*e)
 		return true, false
 	}
-	p.appendQ(e)
+	p.appendQ(*e)
 	if p.hib {
 		p.hib = false
 		return false, true
@@ -147,7 +147,7 @@ func (p *Process) push(e envelope) error {
 		}
 		return ErrMailboxFull
 	}
-	wake, spawn := p.enqueueLocked(e)
+	wake, spawn := p.enqueueLocked(&e)
 	p.mu.Unlock()
 	p.notify(wake, spawn)
 	return nil
@@ -155,7 +155,7 @@ func (p *Process) push(e envelope) error {
 
 // pushCall is push for a call: it reports ErrNoProc when p is already dead,
 // so the caller fails at once instead of waiting.
-func (p *Process) pushCall(e envelope) error {
+func (p *Process) pushCall(e *envelope) error {
 	p.mu.Lock()
 	if p.state != alive {
 		p.mu.Unlock()

@@ -29,7 +29,7 @@ func (p *Process) pushDown(d Down) {
 		return
 	}
 	delete(p.held, d.Ref)
-	wake, spawn := p.enqueueLocked(envelope{kind: kInfo, msg: d})
+	wake, spawn := p.enqueueLocked(&envelope{kind: kInfo, msg: d})
 	p.mu.Unlock()
 	p.notify(wake, spawn)
 }

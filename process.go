@@ -371,8 +371,7 @@ func (p *Process) step() stepResult {
 		}
 		return p.handle(e)
 	}
-	r, sys := p.refill()
-	switch r {
+	switch p.refill() {
 	case refillEnd:
 		return stepEnd
 	case refillHibernated:
@@ -380,7 +379,11 @@ func (p *Process) step() stepResult {
 	case refillTimeout:
 		p.timeoutDue = true
 	case refillSys:
-		if !p.system(sys) {
+		// The system message a suspended process took, alone in the batch.
+		e := p.batch[0]
+		p.batch[0] = envelope{}
+		p.batch = p.batch[:0]
+		if !p.system(e) {
 			return stepEnd
 		}
 	case refillPark:
@@ -431,24 +434,25 @@ func (p *Process) unlinkReplyLocked() {
 // refill moves queued messages to the batch, or parks the process: run then
 // waits on the wake channel, with a timer for a callback timeout or
 // hibernate_after.
-func (p *Process) refill() (refillResult, envelope) {
+func (p *Process) refill() refillResult {
 	p.mu.Lock()
 	p.unlinkReplyLocked()
 	if p.state != alive {
 		p.mu.Unlock()
 		p.sendReply()
-		return refillEnd, envelope{}
+		return refillEnd
 	}
 	if p.suspended {
 		if e, ok := p.takeSysLocked(); ok {
 			p.mu.Unlock()
+			p.batch, p.bi = append(p.batch[:0], e), 0 // ours while running
 			p.sendReply()
-			return refillSys, e
+			return refillSys
 		}
 	} else if p.takeLocked() {
 		p.mu.Unlock()
 		p.sendReply()
-		return refillAgain, envelope{}
+		return refillAgain
 	}
 	// Nothing to handle.
 	var wait time.Duration
@@ -465,13 +469,13 @@ func (p *Process) refill() (refillResult, envelope) {
 		if f.slot != nil {
 			f.slot.complete(f.seq, v, nil, true)
 		}
-		return refillHibernated, envelope{}
+		return refillHibernated
 	case p.act == actTimeout:
 		wait, timed = time.Duration(p.deadline-p.rt.mono()), true
 		if wait <= 0 {
 			p.mu.Unlock()
 			p.sendReply()
-			return refillTimeout, envelope{}
+			return refillTimeout
 		}
 	case p.hibernateAfter > 0:
 		wait, timed = p.hibernateAfter, true
@@ -485,7 +489,7 @@ func (p *Process) refill() (refillResult, envelope) {
 		// that look too, so that its caller finds the process parked.
 		p.mu.Unlock()
 		p.wake = make(chan struct{}, 1)
-		return refillAgain, envelope{}
+		return refillAgain
 	}
 	// After a burst (a last batch of a quarter of a pooled buffer or more),
 	// give a big buffer back: a fresh mailbox's burst can reuse it. After
@@ -505,10 +509,10 @@ func (p *Process) refill() (refillResult, envelope) {
 	p.mu.Unlock()
 	p.sendReply()
 	if !timed {
-		return refillPark, envelope{}
+		return refillPark
 	}
 	p.parkWait = wait
-	return refillParkTimed, envelope{}
+	return refillParkTimed
 }
 
 // waitTimed waits, parked, for the wake token or p.parkWait. When the time

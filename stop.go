@@ -32,7 +32,7 @@ func Stop[D Dest](ctx context.Context, rt *Runtime, to D, reason error) error {
 		if caller := processOf(ctx); caller != nil {
 			from.caller = caller
 		}
-		if err = p.pushCall(envelope{kind: kStop, msg: reason, from: from}); err != nil {
+		if err = p.pushCall(&envelope{kind: kStop, msg: reason, from: from}); err != nil {
 			s.state.Store(0)
 			rt.slots.Put(s)
 		} else {
