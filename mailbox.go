@@ -70,27 +70,76 @@ func (p *Process) enqueueLocked(e *envelope) (wake, spawn bool) {
 
 // appendQ appends e to the queue, growing it fourfold from qMin entries: a
 // burst of 100 into a fresh mailbox costs four allocations, not eight, and
-// a process that has seen one message keeps a small buffer.
+// a process that has seen one message keeps a small buffer. Senders make
+// room with lockRoom first, so that the growth allocates outside the lock.
 func (p *Process) appendQ(e envelope) {
-	if len(p.q) == cap(p.q) && cap(p.q) < qPooled {
-		if b, _ := p.rt.qpool.Get().(*[qPooled]envelope); b != nil {
-			q := append(b[:0], p.q...)
-			clear(p.q)
-			p.q = append(q, e)
-			return
-		}
-	}
-	if len(p.q) == cap(p.q) {
-		n := max(qMin, 4*cap(p.q))
-		if cap(p.q) >= 1024 {
-			n = 2 * cap(p.q)
-		}
-		q := make([]envelope, len(p.q), n)
-		copy(q, p.q)
-		clear(p.q)
-		p.q = q
+	if len(p.q) == cap(p.q) && !p.pooledQLocked() {
+		p.setQLocked(make([]envelope, 0, p.qGrowth()))
 	}
 	p.q = append(p.q, e)
+}
+
+// pooledQLocked moves a short full queue into a pooled buffer, if one is
+// free, and reports whether it did. p.mu must be held.
+func (p *Process) pooledQLocked() bool {
+	if cap(p.q) >= qPooled {
+		return false
+	}
+	b, _ := p.rt.qpool.Get().(*[qPooled]envelope)
+	if b == nil {
+		return false
+	}
+	p.setQLocked(b[:0])
+	return true
+}
+
+// qGrowth is the capacity a full queue grows to.
+func (p *Process) qGrowth() int {
+	if cap(p.q) >= 1024 {
+		return 2 * cap(p.q)
+	}
+	return max(qMin, 4*cap(p.q))
+}
+
+// setQLocked moves the queue into buf, an empty buffer with more room.
+func (p *Process) setQLocked(buf []envelope) {
+	q := append(buf, p.q...)
+	clear(p.q)
+	p.q = q
+}
+
+// lockRoom takes p.mu for a sender, with room for one more message: an
+// empty batch for a parked goroutine to be handed the message, or room in
+// the queue. What that needs is allocated with the lock released, and
+// then installed, if still needed, under it again: nothing may allocate
+// under the lock, as the allocation can park the sender (a GC assist)
+// while the goroutine and other senders spin on it (see LOCKING.md).
+func (p *Process) lockRoom() {
+	p.mu.Lock()
+	for p.state == alive {
+		var n int
+		if p.mu.park == parkOpen {
+			if cap(p.batch) > 0 {
+				return
+			}
+			n = 1 // as append would: a parked process takes one at a time
+		} else {
+			if len(p.q) < cap(p.q) || p.pooledQLocked() {
+				return
+			}
+			n = p.qGrowth()
+		}
+		p.mu.Unlock()
+		buf := make([]envelope, 0, n)
+		p.mu.Lock()
+		if p.mu.park == parkOpen {
+			if cap(p.batch) == 0 {
+				p.batch = buf
+			}
+		} else if len(p.q) == cap(p.q) && cap(buf) > len(p.q) {
+			p.setQLocked(buf)
+		}
+	}
 }
 
 // qMin is a mailbox's first allocation. A process keeps its buffers while
@@ -134,7 +183,7 @@ func (p *Process) push(e envelope) error {
 		p.wake <- struct{}{}
 		return nil
 	}
-	p.mu.Lock()
+	p.lockRoom()
 	if p.state != alive {
 		p.mu.Unlock()
 		return nil
@@ -156,7 +205,7 @@ func (p *Process) push(e envelope) error {
 // pushCall is push for a call: it reports ErrNoProc when p is already dead,
 // so the caller fails at once instead of waiting.
 func (p *Process) pushCall(e *envelope) error {
-	p.mu.Lock()
+	p.lockRoom()
 	if p.state != alive {
 		p.mu.Unlock()
 		return ErrNoProc
