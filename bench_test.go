@@ -31,44 +31,28 @@ type withInit struct{}
 func (withInit) Init(p *gen.Process) error { return nil }
 
 func BenchmarkSpawnStop(b *testing.B) {
-	rt, _ := newRuntime(b)
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		pid, err := gen.Start(ctx, rt, withInit{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := gen.Stop(ctx, rt, pid, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchSpawnStop(b, context.Background(), func() gen.Server { return withInit{} })
 }
 
 // BenchmarkSpawnStopDeadline is BenchmarkSpawnStop with a deadline on
 // Start's ctx, which makes Init run on the new goroutine while Start waits.
 func BenchmarkSpawnStopDeadline(b *testing.B) {
-	rt, _ := newRuntime(b)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 	defer cancel()
-	b.ReportAllocs()
-	for b.Loop() {
-		pid, err := gen.Start(ctx, rt, withInit{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := gen.Stop(ctx, rt, pid, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchSpawnStop(b, ctx, func() gen.Server { return withInit{} })
 }
 
 func BenchmarkSpawnStopNoInit(b *testing.B) {
+	benchSpawnStop(b, context.Background(), func() gen.Server { return &echo{} })
+}
+
+// benchSpawnStop starts a server made by srv with ctx and stops it, once
+// per iteration.
+func benchSpawnStop(b *testing.B, ctx context.Context, srv func() gen.Server) {
 	rt, _ := newRuntime(b)
-	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		pid, err := gen.Start(ctx, rt, &echo{})
+		pid, err := gen.Start(ctx, rt, srv())
 		if err != nil {
 			b.Fatal(err)
 		}
