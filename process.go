@@ -486,7 +486,12 @@ func (p *Process) refill() refillResult {
 		// lock's waiters spin), so make the channel outside it and look
 		// again. Senders read it only once a park state published by an
 		// Unlock says the goroutine waits on it. A pending reply waits for
-		// that look too, so that its caller finds the process parked.
+		// that look too, so that its caller finds the process parked; its
+		// caller goes back on the watcher list meanwhile, so that an exit
+		// in between fails the call instead of leaving it unanswered.
+		if f := p.replyTo; f.slot != nil && f.slot.state.Load() == f.seq {
+			p.watchLocked(f)
+		}
 		p.mu.Unlock()
 		p.wake = make(chan struct{}, 1)
 		return refillAgain
