@@ -71,7 +71,7 @@ func (p *Process) enqueueLocked(e *envelope) (wake, spawn bool) {
 // appendQ appends e to the queue, growing it fourfold from qMin entries: a
 // burst of 100 into a fresh mailbox costs four allocations, not eight, and
 // a process that has seen one message keeps a small buffer. Senders make
-// room with lockRoom first, so that the growth allocates outside the lock.
+// room first (makeRoomLocked), so that the growth allocates outside the lock.
 func (p *Process) appendQ(e envelope) {
 	if len(p.q) == cap(p.q) && !p.pooledQLocked() {
 		p.setQLocked(make([]envelope, 0, p.qGrowth()))
@@ -108,14 +108,28 @@ func (p *Process) setQLocked(buf []envelope) {
 	p.q = q
 }
 
-// lockRoom takes p.mu for a sender, with room for one more message: an
-// empty batch for a parked goroutine to be handed the message, or room in
-// the queue. What that needs is allocated with the lock released, and
-// then installed, if still needed, under it again: nothing may allocate
-// under the lock, as the allocation can park the sender (a GC assist)
-// while the goroutine and other senders spin on it (see LOCKING.md).
-func (p *Process) lockRoom() {
-	p.mu.Lock()
+// A sender takes p.mu with room for one more message: an empty batch for
+// a parked goroutine to be handed the message, or room in the queue. What
+// that needs is allocated with the lock released and then installed, if
+// still needed, under it again: nothing may allocate under the lock, as
+// the allocation can park the sender (a GC assist) while the goroutine and
+// other senders spin on it (see LOCKING.md). push and pushCall write it
+// out (Lock, then roomLocked or makeRoomLocked), as a function it would
+// not inline.
+
+// roomLocked reports the usual case: room already (or p dead).
+func (p *Process) roomLocked() bool {
+	if p.mu.park == parkOpen {
+		return cap(p.batch) > 0 || p.state != alive
+	}
+	return len(p.q) < cap(p.q) || p.state != alive
+}
+
+// makeRoomLocked makes room when roomLocked reports none. p.mu must be held; it is held
+// again on return.
+//
+//go:noinline
+func (p *Process) makeRoomLocked() {
 	for p.state == alive {
 		var n int
 		if p.mu.park == parkOpen {
@@ -183,7 +197,10 @@ func (p *Process) push(e envelope) error {
 		p.wake <- struct{}{}
 		return nil
 	}
-	p.lockRoom()
+	p.mu.Lock()
+	if !p.roomLocked() {
+		p.makeRoomLocked()
+	}
 	if p.state != alive {
 		p.mu.Unlock()
 		return nil
@@ -205,7 +222,10 @@ func (p *Process) push(e envelope) error {
 // pushCall is push for a call: it reports ErrNoProc when p is already dead,
 // so the caller fails at once instead of waiting.
 func (p *Process) pushCall(e *envelope) error {
-	p.lockRoom()
+	p.mu.Lock()
+	if !p.roomLocked() {
+		p.makeRoomLocked()
+	}
 	if p.state != alive {
 		p.mu.Unlock()
 		return ErrNoProc

@@ -84,11 +84,19 @@ func (l *spinLock) Unlock() {
 	// A swap costs what a store does (both are XCHG on amd64) and tells
 	// whether anyone sleeps.
 	if l.v.Swap(l.park<<parkShift)&lockSleeper != 0 {
-		st := l.stripe()
-		st.mu.Lock()
-		st.cond.Broadcast()
-		st.mu.Unlock()
+		l.wakeSleepers()
 	}
+}
+
+// wakeSleepers wakes the waiters sleeping on l's stripe. Out of line, so
+// that Unlock stays small enough to inline.
+//
+//go:noinline
+func (l *spinLock) wakeSleepers() {
+	st := l.stripe()
+	st.mu.Lock()
+	st.cond.Broadcast()
+	st.mu.Unlock()
 }
 
 // loadPark returns the park state last published.

@@ -34,7 +34,8 @@ func dashboard(t *testing.T, s *server) string {
 	return strings.TrimSpace(strings.TrimPrefix(line, "kv: dashboard on "))
 }
 
-func getJSON(t *testing.T, url string, v any) {
+// getBody returns the body of url, which must answer 200 OK.
+func getBody(t *testing.T, url string) []byte {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
@@ -45,6 +46,12 @@ func getJSON(t *testing.T, url string, v any) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %s\n%s", url, resp.Status, b)
 	}
+	return b
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	b := getBody(t, url)
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("GET %s: %v\n%s", url, err, b)
 	}

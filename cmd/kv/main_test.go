@@ -3,9 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -162,16 +160,7 @@ func TestDashboard(t *testing.T) {
 	url := dashboard(t, s)
 	get := func(path string) string {
 		t.Helper()
-		resp, err := http.Get(url + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET %s: %s\n%s", path, resp.Status, b)
-		}
-		return string(b)
+		return string(getBody(t, url+path))
 	}
 	if page := get(""); !strings.Contains(page, "<html") {
 		t.Fatalf("page: %.200s", page)
