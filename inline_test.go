@@ -3,6 +3,7 @@ package gen_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -279,45 +280,69 @@ func TestInlineNotWhenBusyState(t *testing.T) {
 	}
 }
 
-// A process started with Init (from a ctx that cannot be cancelled) takes
-// no goroutine until its first message: it shows as waiting, and the
-// message starts one, which then stays.
+// A process started with Init takes no goroutine until its first message:
+// it shows as waiting, and the message starts one, which then stays. From a
+// ctx that cannot be cancelled Init runs on the caller's goroutine; from one
+// that can, on the process's own, which goes once Init has returned.
 func TestStartedProcessWaitsWithoutGoroutine(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		rt, _ := newRuntime(t)
-		srv := &testSrv{}
-		pid := mustStart(t, rt, srv)
-		synctest.Wait()
-		if g := diProcGoroutines(); g != 0 {
-			t.Fatalf("%d process goroutines after Start; want 0", g)
-		}
-		if info, ok := rt.Info(pid); !ok || info.Status != gen.StatusWaiting {
-			t.Fatalf("status after Start = %v (%v); want waiting", info.Status, ok)
-		}
-		if v, err := gen.Call[string](context.Background(), rt, pid, "hi"); err != nil || v != "hi" {
-			t.Fatalf("first call = %q, %v", v, err)
-		}
-		synctest.Wait()
-		if g := diProcGoroutines(); g != 1 {
-			t.Fatalf("%d process goroutines after the first call; want 1", g)
-		}
-		if info, _ := rt.Info(pid); info.Status != gen.StatusWaiting {
-			t.Fatalf("status after the first call = %v; want waiting", info.Status)
-		}
-		// Asking for a continue or a timeout in Init, or hibernate_after,
-		// keeps the goroutine from the start.
-		for _, opt := range []func(*gen.Process){
-			func(p *gen.Process) { p.Continue(1) },
-			func(p *gen.Process) { p.SetTimeout(time.Hour) },
-		} {
-			mustStart(t, rt, &testSrv{init: func(p *gen.Process) error { opt(p); return nil }})
-		}
-		mustStart(t, rt, &testSrv{}, gen.WithHibernateAfter(time.Hour))
-		synctest.Wait()
-		if g := diProcGoroutines(); g != 4 {
-			t.Fatalf("%d process goroutines; want 4", g)
-		}
-	})
+	for _, cancellable := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cancellable=%v", cancellable), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				rt, _ := newRuntime(t)
+				ctx := context.Background()
+				if cancellable {
+					c, cancel := context.WithTimeout(ctx, time.Hour)
+					defer cancel()
+					ctx = c
+				}
+				start := func(srv gen.Server, opts ...gen.StartOption) gen.PID {
+					t.Helper()
+					pid, err := gen.Start(ctx, rt, srv, opts...)
+					if err != nil {
+						t.Fatalf("Start: %v", err)
+					}
+					return pid
+				}
+				pid := start(&testSrv{})
+				synctest.Wait()
+				if g := diProcGoroutines(); g != 0 {
+					t.Fatalf("%d process goroutines after Start; want 0", g)
+				}
+				if info, ok := rt.Info(pid); !ok || info.Status != gen.StatusWaiting {
+					t.Fatalf("status after Start = %v (%v); want waiting", info.Status, ok)
+				}
+				if v, err := gen.Call[string](context.Background(), rt, pid, "hi"); err != nil || v != "hi" {
+					t.Fatalf("first call = %q, %v", v, err)
+				}
+				synctest.Wait()
+				if g := diProcGoroutines(); g != 1 {
+					t.Fatalf("%d process goroutines after the first call; want 1", g)
+				}
+				if info, _ := rt.Info(pid); info.Status != gen.StatusWaiting {
+					t.Fatalf("status after the first call = %v; want waiting", info.Status)
+				}
+				// Asking for a continue or a timeout in Init, or
+				// hibernate_after, keeps the goroutine from the start.
+				for _, opt := range []func(*gen.Process){
+					func(p *gen.Process) { p.Continue(1) },
+					func(p *gen.Process) { p.SetTimeout(time.Hour) },
+				} {
+					start(&testSrv{init: func(p *gen.Process) error { opt(p); return nil }})
+				}
+				start(&testSrv{}, gen.WithHibernateAfter(time.Hour))
+				synctest.Wait()
+				if g := diProcGoroutines(); g != 4 {
+					t.Fatalf("%d process goroutines; want 4", g)
+				}
+				// A message sent during Init keeps it too.
+				start(&testSrv{init: func(p *gen.Process) error { return gen.Send(rt, p.Self(), "early") }})
+				synctest.Wait()
+				if g := diProcGoroutines(); g != 5 {
+					t.Fatalf("%d process goroutines after an Init that sent itself a message; want 5", g)
+				}
+			})
+		})
+	}
 }
 
 // With PassThroughPanics the panic reaches the caller's goroutine, and the

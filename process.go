@@ -221,7 +221,7 @@ func (p *Process) run() {
 		defer p.recoverCrash()
 	}
 	if p.started.slot != nil {
-		if !p.boot() {
+		if !p.boot() || p.lazyAfterBoot() {
 			return
 		}
 	} else if p.fromHib {

@@ -81,8 +81,10 @@ func WithDebug(o DebugOptions) StartOption {
 // Init runs on the process's own goroutine and Start waits for it; when ctx
 // can never be done (context.Background, for example), there is nothing to
 // time out, and Init runs on the calling goroutine, which saves two goroutine
-// switches per Start. A server without Init starts without a goroutine; its
-// first message starts one. See [Initer] for what Init's result does to Start.
+// switches per Start. Either way, a server that Init leaves idle (no
+// continue, timeout or hibernate_after, no message yet) then holds no
+// goroutine, as a server without Init does; its first message starts one.
+// See [Initer] for what Init's result does to Start.
 func Start(ctx context.Context, rt *Runtime, srv Server, opts ...StartOption) (PID, error) {
 	return rt.start(ctx, srv, nil, opts)
 }
@@ -227,6 +229,17 @@ func (p *Process) boot() bool {
 	return true
 }
 
+// lazyAfterBoot lets the goroutine that ran Init go when the process can
+// wait for its first message without one (see lazyAfterInitLocked). When it
+// reports true the goroutine must not touch p any more: a sender may already
+// be starting the next one.
+func (p *Process) lazyAfterBoot() bool {
+	p.mu.Lock()
+	lazy := p.state == alive && p.lazyAfterInitLocked()
+	p.mu.Unlock()
+	return lazy
+}
+
 // initInline runs Init on the caller's goroutine and returns Start's result.
 func (p *Process) initInline(in Initer) (pid PID, err error) {
 	if p.rt.passPanic {
@@ -263,23 +276,29 @@ func (p *Process) initInline(in Initer) (pid PID, err error) {
 		p.mu.Unlock()
 		return PID{}, reason
 	}
-	// The process's goroutine starts with its first message, as a process
-	// without Init does, unless Init asked for something to happen after
-	// it (a continue or a timeout) or messages came during Init. Until
-	// then the process holds no stack: a started, idle server costs its
-	// heap only, and Start makes no goroutine switch.
-	// With hibernate_after the goroutine waits out its time as usual.
-	spawn := len(p.q) > 0 || (p.act != actNone && p.act != actHibernate) ||
-		(p.hibernateAfter > 0 && p.act != actHibernate)
-	if !spawn {
-		p.hib, p.fromHib = true, p.act == actHibernate
-		p.act = actNone
-	}
+	spawn := !p.lazyAfterInitLocked()
 	p.mu.Unlock()
 	if spawn {
 		p.rt.goProcess(p)
 	}
 	return p.pid, nil
+}
+
+// lazyAfterInitLocked decides, once Init has returned, whether the process
+// can go without a goroutine until its first message, as a process without
+// Init does; if so it marks it so and reports true. It cannot when Init asked
+// for something to happen after it (a continue or a timeout) or messages came
+// during Init; with hibernate_after the goroutine waits out its time as
+// usual. An idle started server then costs its heap only, and stopping it
+// wakes nothing. p.mu must be held.
+func (p *Process) lazyAfterInitLocked() bool {
+	if len(p.q) > 0 || (p.act != actNone && p.act != actHibernate) ||
+		(p.hibernateAfter > 0 && p.act != actHibernate) {
+		return false
+	}
+	p.hib, p.fromHib = true, p.act == actHibernate
+	p.act = actNone
+	return true
 }
 
 // initFailed ends a process whose Init failed and acknowledges Start. The
