@@ -8,6 +8,7 @@ package gen_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/gen-go/gen"
 )
@@ -74,5 +75,39 @@ func TestAllocBudgetsBurstReusesBuffers(t *testing.T) {
 	burst := testing.AllocsPerRun(100, round(100))
 	if burst > bare+1 {
 		t.Fatalf("a 100-cast burst into a fresh server: %v allocs, against %v without it; want at most one more", burst, bare)
+	}
+}
+
+// Starting a server whose Init leaves it idle and stopping it allocates the
+// process and nothing more: it never takes a goroutine or a mailbox buffer,
+// since the stop of a process without a goroutine, a Terminate or anything
+// to report runs on the stopping goroutine (stopIdle). From a ctx that can
+// be cancelled, Init runs on a goroutine of its own, which then goes.
+func TestAllocBudgetsStartStop(t *testing.T) {
+	rt, _ := newRuntime(t)
+	bg := context.Background()
+	dl, cancel := context.WithTimeout(bg, time.Hour)
+	defer cancel()
+	srv := withInit{}
+	for _, tc := range []struct {
+		name   string
+		ctx    context.Context
+		budget float64
+	}{
+		{"Background", bg, 1},
+		{"Deadline", dl, 2}, // and the goroutine's wait for Init
+	} {
+		got := testing.AllocsPerRun(1000, func() {
+			pid, err := gen.Start(tc.ctx, rt, srv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := gen.Stop(bg, rt, pid, nil); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if got > tc.budget {
+			t.Errorf("%s: %v allocs per Start+Stop; want <= %v", tc.name, got, tc.budget)
+		}
 	}
 }
