@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -131,5 +132,57 @@ func TestErrorStrings(t *testing.T) {
 	}
 	if got := (gen.PID{}).String(); got != "<nopid>" {
 		t.Errorf("zero PID String() = %q", got)
+	}
+}
+
+// Many goroutines calling at once share the runtime's spare call slots (and
+// the pool behind them) with no reply going astray: each caller gets the
+// answer to its own request, from servers that answer some calls at once
+// and some later through Reply, and some calls time out or fail.
+func TestConcurrentCallsKeepTheirReplies(t *testing.T) {
+	rt, _ := newRuntime(t)
+	ctx := context.Background()
+	var servers []gen.PID
+	for i := range 4 {
+		later := i%2 == 1
+		servers = append(servers, mustStart(t, rt, &testSrv{call: func(p *gen.Process, from gen.From, req any) (any, error) {
+			if later {
+				go gen.Reply(from, req)
+				return nil, gen.NoReply
+			}
+			return req, nil
+		}}))
+	}
+	const callers, calls = 24, 400
+	var wg sync.WaitGroup
+	errs := make(chan error, callers)
+	for c := range callers {
+		wg.Go(func() {
+			for i := range calls {
+				want := c*calls + i
+				to := servers[(c+i)%len(servers)]
+				if i%50 == 49 {
+					// A call that fails at once and one that gives up.
+					if _, err := gen.Call[int](ctx, rt, gen.PID{}, want); err == nil {
+						errs <- fmt.Errorf("call to the zero PID succeeded")
+						return
+					}
+					short, cancel := context.WithCancel(ctx)
+					cancel()
+					_, _ = gen.Call[int](short, rt, to, want)
+					continue
+				}
+				got, err := gen.Call[int](ctx, rt, to, want)
+				if err != nil || got != want {
+					errs <- fmt.Errorf("caller %d: call %d = %d, %v; want %d", c, i, got, err, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

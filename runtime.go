@@ -85,6 +85,7 @@ type Runtime struct {
 	timers  map[Ref]*runtimeTimer // pending SendAfter timers
 
 	slots sync.Pool // *callSlot
+	spare spareSlots
 	qpool sync.Pool // *[qPooled]envelope: mailbox buffers given back by parked processes
 	wg    sync.WaitGroup
 	epoch time.Time // origin of mono
