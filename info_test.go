@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -536,4 +537,33 @@ func ExampleRuntime_Info() {
 	// Output:
 	// worker running HandleCast string
 	// handled: 1 waiting: 2
+}
+
+// The message type shown is the current message's when the types alternate
+// (the process remembers the type before the last one with its name) and
+// when a third one comes.
+func TestInfoAlternatingMessageTypes(t *testing.T) {
+	rt := newInstrumented(t, gen.Options{})
+	types := make(chan string, 1)
+	var pid gen.PID
+	look := func() {
+		done := make(chan struct{})
+		go func() {
+			info, _ := rt.Info(pid)
+			types <- info.MessageType
+			close(done)
+		}()
+		<-done
+	}
+	pid = mustStart(t, rt, &testSrv{
+		call: func(p *gen.Process, _ gen.From, req any) (any, error) { look(); return <-types, nil },
+	})
+	type a struct{}
+	type b struct{ N int }
+	for i, req := range []any{a{}, b{}, a{}, b{}, a{}, "c", a{}, "c", b{}} {
+		got, err := gen.Call[string](context.Background(), rt, pid, req)
+		if want := reflect.TypeOf(req).String(); err != nil || got != want {
+			t.Fatalf("call %d with %T: message type %q, %v; want %q", i, req, got, err, want)
+		}
+	}
 }

@@ -42,6 +42,8 @@ type procIns struct {
 	msgs    uint64
 	entries uint64
 	lastT   reflect.Type
+	prevT   reflect.Type    // the type before lastT, and its name: a process
+	prevN   *string         // that alternates two message types looks neither up
 	profile bool            // Options.ProfileLabels
 	labels  context.Context // the pprof labels set on the goroutine
 	labeled *Name           // the name the labels were built with
@@ -125,8 +127,17 @@ func (ins *procIns) setType(rt *Runtime, msg any) {
 
 //go:noinline
 func (ins *procIns) setTypeOf(rt *Runtime, t reflect.Type) {
+	var n *string
+	if t == ins.prevT && ins.prevN != nil {
+		n = ins.prevN
+	} else {
+		n = rt.typeName(t)
+	}
+	if cur := ins.typ.Load(); cur != nil {
+		ins.prevT, ins.prevN = ins.lastT, cur
+	}
 	ins.lastT = t
-	ins.typ.Store(rt.typeName(t))
+	ins.typ.Store(n)
 }
 
 // enteredContinue is entered for HandleContinue, whose argument is in

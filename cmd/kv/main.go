@@ -67,9 +67,16 @@ func run() int {
 	// Metrics (see serveMetrics). KV's calls cost tens of µs, so all are
 	// timed. The acceptor and the connections are tasks, whose one callback
 	// runs as long as they live: not slow callbacks.
-	col := metrics.New(metrics.Options{CallSampling: 1,
-		IgnoreSlow: func(a gen.Activity) bool { return a.MessageType == "task.run" }})
-	rt := gen.NewRuntime(gen.Options{Logger: log, Hooks: col.Hooks(), Instrument: true})
+	// With metrics off, nothing feeds or samples a collector; the dashboard
+	// alone still wants the processes' instrumentation.
+	opts := gen.Options{Logger: log, Instrument: *metricsAddr != "" || *observerAddr != ""}
+	var col *metrics.Collector
+	if *metricsAddr != "" {
+		col = metrics.New(metrics.Options{CallSampling: 1,
+			IgnoreSlow: func(a gen.Activity) bool { return a.MessageType == "task.run" }})
+		opts.Hooks = col.Hooks()
+	}
+	rt := gen.NewRuntime(opts)
 	defer rt.Close()
 	stopMetrics, metricsURL, err := serveMetrics(*metricsAddr, col, rt)
 	if err != nil {
@@ -109,15 +116,16 @@ func run() int {
 
 // serveMetrics ties col to rt and serves it, with Go's runtime and process
 // collectors, at /metrics on addr. It returns a func that stops the server
-// and the collector's sampler, and the URL it serves; with addr "" it
-// serves nothing and returns an empty URL, as it does (after a message on
-// stderr) when it cannot listen on addr: metrics are not worth failing KV.
+// and the collector's sampler, and the URL it serves; with addr "" (and no
+// col) it serves nothing and returns an empty URL, as it does (after a
+// message on stderr) when it cannot listen on addr: metrics are not worth
+// failing KV.
 func serveMetrics(addr string, col *metrics.Collector, rt *gen.Runtime) (stop func(), url string, err error) {
+	if addr == "" {
+		return func() {}, "", nil
+	}
 	if err := col.Start(rt); err != nil {
 		return nil, "", err
-	}
-	if addr == "" {
-		return col.Stop, "", nil
 	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
