@@ -153,10 +153,17 @@ func sendN(senders, n int, send func(k int)) {
 	wg.Wait()
 }
 
-// idler has an Init, so Start starts its goroutine.
+// idler has an Init, and nothing for Stop to run: a stop that finds it
+// without a goroutine ends it on the stopping goroutine.
 type idler struct{ n int }
 
 func (s *idler) Init(*gen.Process) error { return nil }
+
+// finisher is an idler with a Terminate, which Stop must run as the
+// process: the stop starts the process's goroutine for it.
+type finisher struct{ idler }
+
+func (s *finisher) Terminate(*gen.Process, error) { s.n++ }
 
 // lazy has no Init: Start makes no goroutine, its first message does.
 type lazy struct {
@@ -176,6 +183,18 @@ func (s *lazy) HandleCall(p *gen.Process, _ gen.From, req any) (any, error) {
 // set, Start gets a ctx with a deadline, which Start must be able to cut
 // short, so Init cannot simply run on the caller's goroutine.
 func genSpawnStop(n int, withInit, cancellable bool) sample {
+	if withInit {
+		return genSpawnStopOf(n, func() gen.Server { return &idler{} }, cancellable)
+	}
+	return genSpawnStopOf(n, func() gen.Server { return &lazy{} }, cancellable)
+}
+
+// W3 with a Terminate to run.
+func genSpawnStopTerminate(n int) sample {
+	return genSpawnStopOf(n, func() gen.Server { return &finisher{} }, false)
+}
+
+func genSpawnStopOf(n int, srv func() gen.Server, cancellable bool) sample {
 	rt := newRuntime()
 	defer rt.Close()
 	pids := make([]gen.PID, n)
@@ -188,11 +207,7 @@ func genSpawnStop(n int, withInit, cancellable bool) sample {
 	d, _ := timed(func() {
 		var err error
 		for i := range pids {
-			if withInit {
-				pids[i], err = gen.Start(sctx, rt, &idler{})
-			} else {
-				pids[i], err = gen.Start(sctx, rt, &lazy{})
-			}
+			pids[i], err = gen.Start(sctx, rt, srv())
 			if err != nil {
 				log.Fatal(err)
 			}

@@ -81,6 +81,12 @@ func rows(sz sizes) []row {
 			floor: func() sample { return floorSpawnStop(sz.spawns) },
 		},
 		{
+			group: "W3s", name: fmt.Sprintf("W3 spawn+stop %s, Init+Terminate", count(sz.spawns)), unit: "µs/proc", format: fmtUs,
+			kind:  noTarget,
+			gen:   func() sample { return genSpawnStopTerminate(sz.spawns) },
+			floor: func() sample { return floorSpawnStop(sz.spawns) },
+		},
+		{
 			group: "W3s", name: fmt.Sprintf("W3 spawn+stop %s, no Init", count(sz.spawns)), unit: "µs/proc", format: fmtUs,
 			kind: ratioAtMost, limit: 1.5,
 			gen:   func() sample { return genSpawnStop(sz.spawns, false, false) },
