@@ -266,7 +266,7 @@ func Reply(from From, reply any) {
 // so a call waits until it is answered, the callee dies or ctx is done:
 // Erlang's infinity timeout.
 func NoDeadline(ctx context.Context) context.Context {
-	return context.WithValue(ctx, ctxKey{}, &ctxMark{proc: processOf(ctx)})
+	return context.WithValue(ctx, ctxKey{}, &ctxMark{proc: ProcessOf(ctx)})
 }
 
 // callCtx reads what a call needs from ctx with as few of its methods as

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/gen-go/gen"
 )
@@ -224,4 +225,27 @@ func ExampleWithInlineCalls() {
 	n, err := gen.Call[int](ctx, rt, pid, exGet{})
 	fmt.Println(n, err)
 	// Output: 6 <nil>
+}
+
+// exWho answers a call with whether a context made from its process still
+// names that process.
+type exWho struct{}
+
+func (exWho) HandleCall(p *gen.Process, _ gen.From, _ any) (any, error) {
+	ctx, cancel := context.WithTimeout(p, time.Second)
+	defer cancel()
+	return gen.ProcessOf(ctx) == p, nil
+}
+
+func ExampleProcessOf() {
+	rt := gen.NewRuntime(gen.Options{Logger: slog.New(slog.DiscardHandler)})
+	defer rt.Close()
+
+	pid, _ := gen.Start(context.Background(), rt, exWho{})
+	derived, _ := gen.Call[bool](context.Background(), rt, pid, "who")
+	fmt.Println("a derived ctx names its process:", derived)
+	fmt.Println("a plain goroutine's ctx names none:", gen.ProcessOf(context.Background()) == nil)
+	// Output:
+	// a derived ctx names its process: true
+	// a plain goroutine's ctx names none: true
 }

@@ -158,8 +158,13 @@ func (p *Process) Value(key any) any {
 // String names the process for logs: "process <node.id.serial>".
 func (p *Process) String() string { return "process " + p.pid.String() }
 
-// processOf returns the process a context comes from, or nil.
-func processOf(ctx context.Context) *Process {
+// ProcessOf returns the process ctx is, or was derived from (with
+// context.WithTimeout, WithValue, [NoDeadline] and the like), or nil when
+// ctx comes from no process: a plain goroutine's context, or nil. It is how
+// a package that takes a ctx, as [Call] does, learns which process calls.
+// The *Process's methods other than Self, Runtime, Alive and the
+// [context.Context] ones still belong on that process's own goroutine.
+func ProcessOf(ctx context.Context) *Process {
 	if p, ok := ctx.(*Process); ok {
 		return p
 	}

@@ -312,3 +312,36 @@ func TestPassThroughPanicInInit(t *testing.T) {
 		t.Errorf("%d processes left; want 0", n)
 	}
 }
+
+// ProcessOf finds the process through any wrapping of its context, and
+// none in a context that does not come from one.
+func TestProcessOf(t *testing.T) {
+	rt, _ := newRuntime(t)
+	got := make(chan []bool, 1)
+	pid := mustStart(t, rt, &testSrv{call: func(p *gen.Process, _ gen.From, _ any) (any, error) {
+		timed, cancel := context.WithTimeout(p, time.Minute)
+		defer cancel()
+		type key struct{}
+		got <- []bool{
+			gen.ProcessOf(p) == p,
+			gen.ProcessOf(timed) == p,
+			gen.ProcessOf(context.WithValue(timed, key{}, 1)) == p,
+			gen.ProcessOf(gen.NoDeadline(timed)) == p,
+			gen.ProcessOf(context.WithoutCancel(p)) == p,
+		}
+		return nil, nil
+	}})
+	if _, err := gen.Call[any](context.Background(), rt, pid, "x"); err != nil {
+		t.Fatal(err)
+	}
+	for i, ok := range <-got {
+		if !ok {
+			t.Errorf("case %d: ProcessOf did not find the process", i)
+		}
+	}
+	for i, ctx := range []context.Context{nil, context.Background(), gen.NoDeadline(context.Background())} {
+		if p := gen.ProcessOf(ctx); p != nil {
+			t.Errorf("case %d: ProcessOf = %v; want nil", i, p)
+		}
+	}
+}

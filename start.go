@@ -96,7 +96,7 @@ func Start(ctx context.Context, rt *Runtime, srv Server, opts ...StartOption) (P
 // signal is consumed and no [ExitSignal] stays behind (OTP 26). It returns
 // [ErrNotProcess] when ctx does not come from a process.
 func StartLink(ctx context.Context, rt *Runtime, srv Server, opts ...StartOption) (PID, error) {
-	parent := processOf(ctx)
+	parent := ProcessOf(ctx)
 	if parent == nil || parent.rt != rt {
 		return PID{}, ErrNotProcess
 	}

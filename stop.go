@@ -25,7 +25,7 @@ import (
 func Stop[D Dest](ctx context.Context, rt *Runtime, to D, reason error) error {
 	reason = orNormal(reason)
 	p, err := resolve(rt, to)
-	if err == nil && p == processOf(ctx) {
+	if err == nil && p == ProcessOf(ctx) {
 		err = ErrCallingSelf
 	}
 	if err == nil {
@@ -42,7 +42,7 @@ func Stop[D Dest](ctx context.Context, rt *Runtime, to D, reason error) error {
 		// *ExitError after every linked and monitoring process is told.
 		s := rt.slots.Get().(*callSlot)
 		from := From{slot: s, seq: s.begin(0)}
-		if caller := processOf(ctx); caller != nil {
+		if caller := ProcessOf(ctx); caller != nil {
 			from.caller = caller
 		}
 		if err = p.pushCall(&envelope{kind: kStop, msg: reason, from: from}); err != nil {

@@ -142,6 +142,20 @@ func TestConformanceRegisterCaller(t *testing.T) {
 			if got := lookup(t, reg, "k"); len(got) != 1 || got[0].PID != a {
 				t.Errorf("Lookup = %v; want the calling process %v", got, a)
 			}
+			// Through a context derived from the calling process: the
+			// same caller.
+			r := in(t, rt, a, func(p *gen.Process) any {
+				ctx, cancel := context.WithCancel(p)
+				defer cancel()
+				_, err := reg.Register(ctx, "derived", 1)
+				return err
+			})
+			if err, _ := r.(error); err != nil {
+				t.Errorf("Register through a derived ctx: %v", err)
+			}
+			if got := lookup(t, reg, "derived"); len(got) != 1 || got[0].PID != a {
+				t.Errorf("Lookup(derived) = %v; want the calling process %v", got, a)
+			}
 			// Not from a process, or from another runtime's process: refused.
 			if _, err := reg.Register(context.Background(), "x", nil); !errors.Is(err, gen.ErrNotProcess) {
 				t.Errorf("Register from a goroutine: %v; want ErrNotProcess", err)

@@ -12,9 +12,9 @@ import (
 // the caller is now linked (Elixir's {:ok, owner}).
 //
 // ctx identifies the caller: pass the *[gen.Process] a callback receives,
-// from that callback's goroutine (a context derived from it is not
-// recognised). A ctx that is not a process of the registry's runtime fails
-// with [gen.ErrNotProcess]; a registry that is not running with
+// or a context derived from it, from that callback's goroutine. A ctx that
+// comes from no process of the registry's runtime fails with
+// [gen.ErrNotProcess]; a registry that is not running with
 // [ErrNotRunning]; a key that cannot be compared with an error matching
 // [ErrBadKey]; a caller killed while its callback still runs with
 // [gen.ErrNoProc], leaving nothing registered.

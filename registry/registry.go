@@ -230,12 +230,11 @@ func (r *Registry) table() (*table, error) {
 	return t, nil
 }
 
-// caller returns the process ctx identifies, which must belong to the
-// registry's runtime. Only the *gen.Process itself is recognised: gen keeps
-// the key under which a derived context carries its process unexported.
+// caller returns the process ctx is or was derived from, which must belong
+// to the registry's runtime.
 func (r *Registry) caller(ctx context.Context) (*gen.Process, error) {
-	p, ok := ctx.(*gen.Process)
-	if !ok || p == nil || r == nil || p.Runtime() != r.rt {
+	p := gen.ProcessOf(ctx)
+	if p == nil || r == nil || p.Runtime() != r.rt {
 		return nil, gen.ErrNotProcess
 	}
 	return p, nil

@@ -13,8 +13,8 @@
 // # Owners
 //
 // A task started with [Async] or [AsyncStream] belongs to its owner, the
-// process whose *gen.Process is passed as ctx, usually from inside one of its
-// callbacks. The task is linked to the owner: a crash in one kills the other,
+// process that ctx is or was derived from ([gen.ProcessOf]): the
+// *gen.Process a callback receives, or a context made from it. The task is linked to the owner: a crash in one kills the other,
 // unless it traps exits. Only the owner may await the task; any other
 // process, and any goroutine that is not a process, gets [ErrNotOwner].
 // Async called from a goroutine that is not a process returns

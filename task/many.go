@@ -24,10 +24,7 @@ func AwaitMany[R any](ctx context.Context, tasks ...*Task[R]) ([]R, error) {
 	if len(tasks) == 0 {
 		return out, nil
 	}
-	self, err := callerPID(ctx, tasks[0].owner)
-	if err != nil {
-		return nil, &Error{Op: "await_many", Err: err}
-	}
+	self := callerPID(ctx)
 	for _, t := range tasks {
 		if self != t.owner.Self() {
 			return nil, &Error{Op: "await_many", PID: t.pid, Err: ErrNotOwner}

@@ -70,7 +70,7 @@ func WithOnTimeout(o OnTimeout) StreamOption {
 // only as tasks can start, so items may be endless; use slices.Values for a
 // slice.
 //
-// ctx must be the owner's *gen.Process, as for [Async]; otherwise the
+// ctx must come from the owner's process, as for [Async]; otherwise the
 // iterator yields [gen.ErrNotProcess] and stops. Range over the iterator in
 // the owner's callback: each range runs the whole stream afresh.
 //
@@ -109,8 +109,8 @@ func AsyncStream[T, R any](ctx context.Context, items iter.Seq[T], fn func(ctx c
 		panic("task: AsyncStream with a nil function")
 	}
 	return func(yield func(R, error) bool) {
-		owner, ok := ctx.(*gen.Process)
-		if !ok || owner == nil {
+		owner := gen.ProcessOf(ctx)
+		if owner == nil {
 			var zero R
 			yield(zero, gen.ErrNotProcess)
 			return

@@ -46,8 +46,8 @@ func AsyncNolink[R any](ctx context.Context, sup gen.Dest, fn func(ctx context.C
 }
 
 func asyncUnder[R any](ctx context.Context, sup gen.Dest, fn func(ctx context.Context) (R, error), link bool) (*Task[R], error) {
-	owner, ok := ctx.(*gen.Process)
-	if !ok || owner == nil {
+	owner := gen.ProcessOf(ctx)
+	if owner == nil {
 		return nil, gen.ErrNotProcess
 	}
 	if fn == nil {

@@ -122,12 +122,11 @@ func (r *runner[R]) HandleCast(p *gen.Process, msg any) error {
 }
 
 // Async starts fn in a new task process linked to and watched by its owner,
-// the process ctx is. ctx must be the owner's *gen.Process itself (the one
-// given to the callback you are in), not a context derived from it: Async
-// needs the process's handle, which gen only lets a package read from the
-// *gen.Process. Called with any other ctx, from a plain goroutine for
-// example, Async returns [gen.ErrNotProcess]: as in Elixir, a task has an
-// owner process.
+// the process ctx is or was derived from ([gen.ProcessOf]): the *gen.Process
+// given to the callback you are in, or a context made from it. Called with a
+// context that comes from no process, from a plain goroutine for example,
+// Async returns [gen.ErrNotProcess]: as in Elixir, a task has an owner
+// process.
 //
 // fn runs in the task process, with that process as its ctx: ctx identifies
 // the task to the calls it makes, and is cancelled when the task dies, by a
@@ -148,8 +147,8 @@ func (r *runner[R]) HandleCast(p *gen.Process, msg any) error {
 // mailbox (Erlang's reply and Down messages have no place in a Go callback
 // that is waiting), so an owner that gives up leaves nothing behind there.
 func Async[R any](ctx context.Context, fn func(ctx context.Context) (R, error)) (*Task[R], error) {
-	owner, ok := ctx.(*gen.Process)
-	if !ok || owner == nil {
+	owner := gen.ProcessOf(ctx)
+	if owner == nil {
 		return nil, gen.ErrNotProcess
 	}
 	if fn == nil {
@@ -349,11 +348,7 @@ func (t *Task[R]) acquire(ctx context.Context, op string) error {
 }
 
 func (t *Task[R]) checkOwner(ctx context.Context, op string) error {
-	self, err := callerPID(ctx, t.owner)
-	if err != nil {
-		return &Error{Op: op, PID: t.pid, Err: err}
-	}
-	if self != t.owner.Self() {
+	if callerPID(ctx) != t.owner.Self() {
 		return &Error{Op: op, PID: t.pid, Err: ErrNotOwner}
 	}
 	return nil

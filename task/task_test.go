@@ -8,6 +8,7 @@ package task_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"testing/synctest"
@@ -362,24 +363,35 @@ func TestOnlyOwnerAwaits(t *testing.T) {
 	})
 }
 
+// Async needs an owner process: from a plain goroutine it fails and starts
+// nothing. A context derived from the owner's process (a deadline for the
+// await, say) is the owner as well: the task is linked to it, and the owner
+// awaits it through that context.
 func TestAsyncNotProcess(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rt, _ := newRuntime(t)
 		if _, err := task.Async(context.Background(), func(context.Context) (int, error) { return 1, nil }); !errors.Is(err, gen.ErrNotProcess) {
 			t.Errorf("Async from a plain goroutine = %v; want ErrNotProcess", err)
 		}
-		opid, _ := startOwner(t, rt, false)
-		err := in(t, rt, opid, func(p *gen.Process) any {
-			ctx, cancel := context.WithCancel(p)
-			defer cancel()
-			_, err := task.Async(ctx, func(context.Context) (int, error) { return 1, nil })
-			return err
-		})
-		if !errors.Is(err.(error), gen.ErrNotProcess) {
-			t.Errorf("Async with a derived ctx = %v; want ErrNotProcess", err)
+		if n := len(rt.Processes()); n != 0 {
+			t.Errorf("%d processes after a refused Async; want none", n)
 		}
-		if n := len(rt.Processes()); n != 1 {
-			t.Errorf("%d processes; want only the owner", n)
+		opid, _ := startOwner(t, rt, false)
+		got := in(t, rt, opid, func(p *gen.Process) any {
+			ctx, cancel := context.WithTimeout(p, time.Minute)
+			defer cancel()
+			tk, err := task.Async(ctx, func(context.Context) (int, error) { return 7, nil })
+			if err != nil {
+				return err
+			}
+			if links := p.Links(); len(links) != 1 || links[0] != tk.PID() {
+				return fmt.Errorf("owner's links %v; want the task %v", links, tk.PID())
+			}
+			v, err := tk.Await(ctx)
+			return res[int]{v: v, err: err}
+		})
+		if r, ok := got.(res[int]); !ok || r.err != nil || r.v != 7 {
+			t.Errorf("Async and Await with a derived ctx = %v; want 7, nil", got)
 		}
 	})
 }
