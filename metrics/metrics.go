@@ -23,8 +23,8 @@ type Options struct {
 	// IgnoreSlow, when set, is asked about each callback found slow before
 	// it is reported; when it returns true the callback is neither logged
 	// nor counted. Use it for processes that run one long callback by
-	// design, such as tasks (whose callback handles a message of type
-	// "task.run"). It runs on the sampler goroutine.
+	// design, such as tasks: task.Running tells them. It runs on the
+	// sampler goroutine.
 	IgnoreSlow func(gen.Activity) bool
 	// SampleInterval is how often the sampler walks the processes to find
 	// slow callbacks. Zero means a quarter of SlowCallback; it is at least

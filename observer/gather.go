@@ -164,37 +164,20 @@ func (s source) bounded(ctx context.Context) (context.Context, context.CancelFun
 	return context.WithTimeout(ctx, s.timeout)
 }
 
-// supervisorType reports whether t is the server type of a Supervisor or
-// DynamicSupervisor, as sys.GetStatus names it. A supervisor may be asked
-// for its children; any other process must not be, since a server that does
-// not expect the request may crash on it. A test (TestSupervisorTypes)
-// starts both kinds, so that a rename in the supervisor package breaks it
-// rather than the dashboard.
-func supervisorType(t string) bool {
-	switch t {
-	case "*supervisor.sup", "*supervisor.dynSup":
-		return true
-	}
-	return false
-}
-
 // mayBeSupervisor reports whether p could be a supervisor without asking
 // it: every supervisor traps exits.
 func mayBeSupervisor(p *procInfo) bool { return p.TrapExit }
 
-// isSupervisor asks pid for its server type and reports whether it is a
-// supervisor.
+// isSupervisor asks pid whether it is a supervisor. Only a supervisor may be
+// asked for its children: a server that does not expect the request may
+// crash on it.
 func (s source) isSupervisor(ctx context.Context, pid gen.PID) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err // do not leave a request that nobody awaits
 	}
 	ctx, cancel := s.bounded(ctx)
 	defer cancel()
-	st, err := sys.GetStatus(ctx, s.rt, pid)
-	if err != nil {
-		return false, err
-	}
-	return supervisorType(st.Server), nil
+	return supervisor.IsSupervisor(ctx, s.rt, pid)
 }
 
 // children asks the supervisor sup for its children, oldest first.

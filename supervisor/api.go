@@ -3,8 +3,10 @@ package supervisor
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/gen-go/gen"
+	"github.com/gen-go/gen/sys"
 )
 
 // Errors returned by the child-management functions.
@@ -55,6 +57,26 @@ func call[R any](ctx context.Context, rt *gen.Runtime, sup gen.Dest, req any) (R
 	}
 	return gen.Call[R](ctx, rt, sup, req)
 }
+
+// IsSupervisor reports whether the process at to runs a Supervisor or a
+// DynamicSupervisor, so that a tool (a dashboard, a tree walker) may ask it
+// for its children: a server that does not expect that request may crash on
+// it. It asks the process for its status ([sys.GetStatus]), a system
+// message that every process answers, also while suspended; ctx bounds the
+// wait, with the runtime's default deadline when it has none.
+func IsSupervisor(ctx context.Context, rt *gen.Runtime, to gen.Dest) (bool, error) {
+	st, err := sys.GetStatus(ctx, rt, to)
+	if err != nil {
+		return false, err
+	}
+	return st.Server == supType || st.Server == dynSupType, nil
+}
+
+// The server types of the two supervisors as sys.GetStatus names them.
+var (
+	supType    = fmt.Sprintf("%T", (*sup)(nil))
+	dynSupType = fmt.Sprintf("%T", (*dynSup)(nil))
+)
 
 // WhichChildren lists the children of the Supervisor or DynamicSupervisor at
 // sup, most recently started first.

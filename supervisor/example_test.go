@@ -88,3 +88,29 @@ func ExampleStartDynamic() {
 	// terminate: <nil>
 	// 1 child
 }
+
+// A tool walks a tree by asking each child whether it is a supervisor before
+// asking it for its children.
+func ExampleIsSupervisor() {
+	rt := gen.NewRuntime(gen.Options{Logger: discard()})
+	defer rt.Close()
+	ctx := context.Background()
+
+	sub := supervisor.Sub("sub", supervisor.Spec{Strategy: supervisor.OneForOne})
+	counter := supervisor.Worker("counter", func() gen.Server { return &Counter{} })
+	top, err := supervisor.Start(ctx, rt, supervisor.Spec{
+		Strategy: supervisor.OneForOne,
+		Children: []supervisor.ChildSpec{sub, counter},
+	})
+	if err != nil {
+		panic(err)
+	}
+	children, _ := supervisor.WhichChildren(ctx, rt, top)
+	for _, c := range children {
+		is, err := supervisor.IsSupervisor(ctx, rt, c.PID)
+		fmt.Println(c.ID, is, err)
+	}
+	// Output:
+	// counter false <nil>
+	// sub true <nil>
+}

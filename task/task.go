@@ -3,6 +3,7 @@ package task
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/gen-go/gen"
@@ -103,6 +104,17 @@ type runner[R any] struct {
 
 // run starts a parked task process.
 type run struct{}
+
+// runType is the message type of run as gen.Activity names it.
+var runType = fmt.Sprintf("%T", run{})
+
+// Running reports whether a is a task process running its function: one
+// callback that lasts as long as the task does, by design. A slow-callback
+// detector should not count it; pass Running as metrics.Options.IgnoreSlow
+// (or call it from yours).
+func Running(a gen.Activity) bool {
+	return a.Callback == gen.CallbackCast && a.MessageType == runType
+}
 
 func (r *runner[R]) HandleCast(p *gen.Process, msg any) error {
 	if _, ok := msg.(run); !ok {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"testing"
 	"testing/synctest"
@@ -380,11 +381,14 @@ func TestAsyncNotProcess(t *testing.T) {
 		got := in(t, rt, opid, func(p *gen.Process) any {
 			ctx, cancel := context.WithTimeout(p, time.Minute)
 			defer cancel()
-			tk, err := task.Async(ctx, func(context.Context) (int, error) { return 7, nil })
+			checked := make(chan struct{})
+			tk, err := task.Async(ctx, func(context.Context) (int, error) { <-checked; return 7, nil })
 			if err != nil {
 				return err
 			}
-			if links := p.Links(); len(links) != 1 || links[0] != tk.PID() {
+			links := p.Links()
+			close(checked) // the task ends after, and its link with it
+			if len(links) != 1 || links[0] != tk.PID() {
 				return fmt.Errorf("owner's links %v; want the task %v", links, tk.PID())
 			}
 			v, err := tk.Await(ctx)
@@ -718,4 +722,49 @@ func TestStartFunc(t *testing.T) {
 			t.Errorf("task ended with %v; want shutdown from its supervisor", d.Reason)
 		}
 	})
+}
+
+// Running tells a task running its function, which is one long callback by
+// design, from any other process in a callback, for slow-callback
+// detectors; it needs the runtime's instrumentation, as Activity does.
+func TestRunning(t *testing.T) {
+	rt := gen.NewRuntime(gen.Options{Logger: slog.New(slog.DiscardHandler), Instrument: true})
+	defer rt.Close()
+	release := make(chan struct{})
+	entered := make(chan struct{}, 2)
+	tk, err := task.Start(context.Background(), rt, func(context.Context) error {
+		entered <- struct{}{}
+		<-release
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy, err := gen.Start(context.Background(), rt, &blockingSrv{entered: entered, release: release})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = gen.Cast(rt, busy, "work")
+	<-entered
+	<-entered
+	found := map[gen.PID]bool{}
+	for a := range rt.Activities() {
+		found[a.PID] = task.Running(a)
+	}
+	if !found[tk] {
+		t.Errorf("the running task: Running = false; want true")
+	}
+	if found[busy] {
+		t.Errorf("a server busy in HandleCast: Running = true; want false")
+	}
+	close(release)
+}
+
+// blockingSrv signals entered and blocks in HandleCast until release.
+type blockingSrv struct{ entered, release chan struct{} }
+
+func (s *blockingSrv) HandleCast(*gen.Process, any) error {
+	s.entered <- struct{}{}
+	<-s.release
+	return nil
 }

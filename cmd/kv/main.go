@@ -43,6 +43,7 @@ import (
 	"github.com/gen-go/gen/kv"
 	"github.com/gen-go/gen/metrics"
 	"github.com/gen-go/gen/observer"
+	"github.com/gen-go/gen/task"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -73,7 +74,7 @@ func run() int {
 	var col *metrics.Collector
 	if *metricsAddr != "" {
 		col = metrics.New(metrics.Options{CallSampling: 1,
-			IgnoreSlow: func(a gen.Activity) bool { return a.MessageType == "task.run" }})
+			IgnoreSlow: task.Running})
 		opts.Hooks = col.Hooks()
 	}
 	rt := gen.NewRuntime(opts)
