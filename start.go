@@ -137,7 +137,7 @@ func (rt *Runtime) start(ctx context.Context, srv Server, parent *Process, opts 
 		}
 	}
 	if cfg.via != nil {
-		if !cfg.via.Registrar.RegisterName(cfg.via.Key, p.pid) {
+		if !p.registerVia(cfg) {
 			if cfg.named {
 				rt.unregisterOwned(cfg.name, p)
 			}
@@ -187,6 +187,24 @@ func (rt *Runtime) start(ctx context.Context, srv Server, parent *Process, opts 
 		return PID{}, &CallError{Op: "start", To: p.pid, Err: err}
 	}
 	return PID{}, err
+}
+
+// registerVia registers p under cfg's via-name. A Registrar that panics
+// leaves no half-started process behind: p leaves the table and its local
+// name before the panic goes on to Start's caller.
+func (p *Process) registerVia(cfg startConfig) (ok bool) {
+	done := false
+	defer func() {
+		if !done {
+			if cfg.named {
+				p.rt.unregisterOwned(cfg.name, p)
+			}
+			p.rt.remove(p)
+		}
+	}()
+	ok = cfg.via.Registrar.RegisterName(cfg.via.Key, p.pid)
+	done = true
+	return ok
 }
 
 func applyOptions(opts []StartOption) startConfig {

@@ -175,3 +175,33 @@ func TestStopIdleServerRace(t *testing.T) {
 		}
 	}
 }
+
+// panickyRegistrar's RegisterName panics.
+type panickyRegistrar struct{}
+
+func (panickyRegistrar) RegisterName(any, gen.PID) bool  { panic("registrar broke") }
+func (panickyRegistrar) UnregisterName(any, gen.PID)     {}
+func (panickyRegistrar) WhereisName(any) (gen.PID, bool) { return gen.PID{}, false }
+
+// A Registrar that panics in Start leaves no half-started process behind:
+// the panic reaches Start's caller, and the process is in neither the table
+// nor the local names.
+func TestStartViaRegistrarPanics(t *testing.T) {
+	rt, _ := newRuntime(t)
+	func() {
+		defer func() {
+			if r := recover(); r != "registrar broke" {
+				t.Errorf("recovered %v; want the registrar's panic", r)
+			}
+		}()
+		_, _ = gen.Start(context.Background(), rt, &plain{}, gen.WithName("held"), gen.WithVia(panickyRegistrar{}, "k"))
+	}()
+	if pids := rt.Processes(); len(pids) != 0 {
+		t.Errorf("processes after the panic: %v; want none", pids)
+	}
+	if pid, ok := rt.Whereis(gen.Name("held")); ok {
+		t.Errorf("name still held by %v", pid)
+	}
+	// The name is free for the next start.
+	mustStart(t, rt, &plain{}, gen.WithName("held"))
+}
