@@ -111,16 +111,37 @@ func (rt *Runtime) linkSignal(from, to PID, reason error) {
 //
 //go:noinline
 func (rt *Runtime) deliverExit(from PID, t *Process, reason error, viaLink bool) {
+	// A trapping process gets the signal as a message, boxed and given
+	// room in the mailbox before the lock is taken for good: nothing
+	// allocates under t.mu (LOCKING.md).
+	var sig any
 	t.mu.Lock()
-	if t.state != alive {
-		t.mu.Unlock()
-		return
-	}
-	if viaLink {
-		if _, ok := t.links[from]; !ok {
+	for {
+		if t.state != alive {
 			t.mu.Unlock()
 			return
 		}
+		if viaLink {
+			if _, ok := t.links[from]; !ok {
+				t.mu.Unlock()
+				return
+			}
+		}
+		if reason == ErrKill && !viaLink || !t.trap {
+			break
+		}
+		if sig == nil {
+			t.mu.Unlock()
+			sig = ExitSignal{From: from, Reason: reason}
+			t.mu.Lock()
+			continue
+		}
+		if t.roomLocked() {
+			break
+		}
+		t.makeRoomLocked() // releases and retakes the lock: look again
+	}
+	if viaLink {
 		delete(t.links, from)
 	}
 	if reason == ErrKill && !viaLink {
@@ -129,7 +150,7 @@ func (rt *Runtime) deliverExit(from PID, t *Process, reason error, viaLink bool)
 		return
 	}
 	if t.trap {
-		wake, spawn := t.enqueueLocked(&envelope{kind: kExit, msg: ExitSignal{From: from, Reason: reason}})
+		wake, spawn := t.enqueueLocked(&envelope{kind: kExit, msg: sig})
 		t.mu.Unlock()
 		t.notify(wake, spawn)
 		return

@@ -23,13 +23,17 @@ func (m monitor) fire(d Down) {
 //
 //go:noinline
 func (p *Process) pushDown(d Down) {
+	var msg any = d // boxed, and room made, outside the lock (LOCKING.md)
 	p.mu.Lock()
+	if !p.roomLocked() {
+		p.makeRoomLocked()
+	}
 	if _, ok := p.held[d.Ref]; !ok || p.state != alive {
 		p.mu.Unlock()
 		return
 	}
 	delete(p.held, d.Ref)
-	wake, spawn := p.enqueueLocked(&envelope{kind: kInfo, msg: d})
+	wake, spawn := p.enqueueLocked(&envelope{kind: kInfo, msg: msg})
 	p.mu.Unlock()
 	p.notify(wake, spawn)
 }

@@ -345,3 +345,62 @@ func TestProcessOf(t *testing.T) {
 		}
 	}
 }
+
+// Exit signals and Down messages to a process whose mailbox must grow for
+// them (it is suspended, so nothing leaves it) all arrive, in order, none
+// lost: they are boxed and given room outside the process's lock.
+func TestSignalsIntoAGrowingMailbox(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt, _ := newRuntime(t)
+		var got []any
+		watcher := mustStart(t, rt, &testSrv{
+			init: func(p *gen.Process) error { p.TrapExit(true); return nil },
+			info: func(p *gen.Process, msg any) error { got = append(got, msg); return nil },
+		})
+		const n = 300
+		var peers []gen.PID
+		for range n {
+			peers = append(peers, mustStart(t, rt, &plain{}))
+		}
+		refs, err := gen.Call[[]gen.Ref](context.Background(), rt, watcher, testRun(func(p *gen.Process) any {
+			var refs []gen.Ref
+			for _, pid := range peers {
+				p.Link(pid)
+				refs = append(refs, p.Monitor(pid))
+			}
+			return refs
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sysSuspend(t, rt, watcher); err != nil {
+			t.Fatal(err)
+		}
+		for _, pid := range peers {
+			rt.Exit(pid, gen.ErrShutdown)
+		}
+		synctest.Wait()
+		if err := sysResume(t, rt, watcher); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		exits, downs := 0, 0
+		for _, m := range got {
+			switch m := m.(type) {
+			case gen.ExitSignal:
+				if m.From != peers[exits] || m.Reason != gen.ErrShutdown {
+					t.Fatalf("exit signal %d = %+v; want from %v", exits, m, peers[exits])
+				}
+				exits++
+			case gen.Down:
+				if m.Ref != refs[downs] || m.Reason != gen.ErrShutdown {
+					t.Fatalf("down %d = %+v; want ref %v", downs, m, refs[downs])
+				}
+				downs++
+			}
+		}
+		if exits != n || downs != n {
+			t.Errorf("%d exit signals and %d downs; want %d of each", exits, downs, n)
+		}
+	})
+}
