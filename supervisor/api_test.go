@@ -9,18 +9,13 @@ import (
 	"github.com/gen-go/gen/sys"
 )
 
-// plainSrv is a server that is not a supervisor.
-type plainSrv struct{}
-
-func (plainSrv) HandleCall(_ *gen.Process, _ gen.From, req any) (any, error) { return req, nil }
-
 // IsSupervisor tells both kinds of supervisor from other servers, also when
 // a supervisor is suspended, and fails for a process that is not there.
 func TestIsSupervisor(t *testing.T) {
 	rt, _ := newRuntime(t)
 	sup := startSup(t, rt, supervisor.Spec{Strategy: supervisor.OneForOne})
 	dyn := startDyn(t, rt, supervisor.Dynamic{})
-	plain, err := gen.Start(bg, rt, plainSrv{})
+	plain, err := gen.Start(bg, rt, echo{}) // not a supervisor
 	if err != nil {
 		t.Fatal(err)
 	}
