@@ -138,10 +138,6 @@ func (rt *Runtime) start(ctx context.Context, srv Server, parent *Process, opts 
 	}
 	if cfg.via != nil {
 		if !p.registerVia(cfg) {
-			if cfg.named {
-				rt.unregisterOwned(cfg.name, p)
-			}
-			rt.remove(p)
 			owner, _ := cfg.via.Registrar.WhereisName(cfg.via.Key)
 			return PID{}, &AlreadyStartedError{PID: owner}
 		}
@@ -189,22 +185,19 @@ func (rt *Runtime) start(ctx context.Context, srv Server, parent *Process, opts 
 	return PID{}, err
 }
 
-// registerVia registers p under cfg's via-name. A Registrar that panics
-// leaves no half-started process behind: p leaves the table and its local
-// name before the panic goes on to Start's caller.
+// registerVia registers p under cfg's via-name. When the Registrar refuses,
+// or panics, p leaves the table and its local name: no half-started process
+// stays behind, and a panic goes on to Start's caller.
 func (p *Process) registerVia(cfg startConfig) (ok bool) {
-	done := false
 	defer func() {
-		if !done {
+		if !ok {
 			if cfg.named {
 				p.rt.unregisterOwned(cfg.name, p)
 			}
 			p.rt.remove(p)
 		}
 	}()
-	ok = cfg.via.Registrar.RegisterName(cfg.via.Key, p.pid)
-	done = true
-	return ok
+	return cfg.via.Registrar.RegisterName(cfg.via.Key, p.pid)
 }
 
 func applyOptions(opts []StartOption) startConfig {
