@@ -56,6 +56,18 @@ type callSlot struct {
 
 const noDeadline = math.MaxInt64
 
+// bgType is the dynamic type of context.Background(), which calls from
+// plain goroutines mostly pass: callCtx knows its answers without asking it.
+// Its type is an empty struct, so the type alone identifies it, and
+// comparing type words spares the runtime's interface comparison.
+var bgType = ifaceType(context.Background())
+
+func ifaceType(ctx context.Context) unsafe.Pointer {
+	return (*[2]unsafe.Pointer)(unsafe.Pointer(&ctx))[0]
+}
+
+func isBackground(ctx context.Context) bool { return ifaceType(ctx) == bgType }
+
 // spareSlots keeps a few idle call slots where a caller finds its own again
 // without sync.Pool, whose Get and Put (pinning to the P, then per-P lists)
 // were about a tenth of Gen's own work in a call round trip. A caller picks
@@ -275,6 +287,9 @@ func NoDeadline(ctx context.Context) context.Context {
 // it can: the calling process (or nil), the default deadline that applies
 // (0 for none), and ctx's Done channel.
 func callCtx(ctx context.Context, rt *Runtime) (caller *Process, wait time.Duration, done <-chan struct{}) {
+	if isBackground(ctx) {
+		return nil, rt.callWait, nil
+	}
 	if p, ok := ctx.(*Process); ok {
 		return p, rt.callWait, p.Done()
 	}
@@ -368,7 +383,7 @@ func call[D Dest](ctx context.Context, rt *Runtime, to D, req any) (any, error) 
 	case inlineHanded:
 		reply, err = s.waitReply(ctx, done, p, from.seq)
 	}
-	if rt.onCall != nil && s.timed {
+	if s.timed { // only ever set when rt.onCall is
 		p.callDone(s, err)
 	}
 	rt.putSlot(cell, s)

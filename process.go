@@ -361,21 +361,38 @@ func (p *Process) step() stepResult {
 		if p.replyTo.slot != nil {
 			p.flushReply()
 		}
-		e := p.batch[p.bi]
-		p.batch[p.bi] = envelope{}
+		at := &p.batch[p.bi]
 		p.bi++
-		if e.kind >= kSys {
-			if !p.system(e) {
-				return stepEnd
+		if at.kind >= kSys || p.dbg != nil {
+			e := *at
+			*at = envelope{}
+			if e.kind >= kSys {
+				if !p.system(e) {
+					return stepEnd
+				}
+				return stepAgain
 			}
-			return stepAgain
-		}
-		p.act = actNone
-		if p.dbg != nil {
+			p.act = actNone
 			return p.handleDebug(e)
 		}
-		return p.handle(e)
+		// Read the envelope into registers and clear its place, so that
+		// the batch holds no reference to a handled message.
+		kind, msg, from := at.kind, at.msg, at.from
+		*at = envelope{}
+		p.act = actNone
+		if !p.dispatchMsg(kind, msg, from) {
+			return stepEnd
+		}
+		if p.bi < len(p.batch) || p.act == actContinue || p.suspended {
+			return stepAgain
+		}
+		// The batch is done: go on to refill without another step.
 	}
+	return p.refillStep()
+}
+
+// refillStep refills the batch, or parks, and says what run does next.
+func (p *Process) refillStep() stepResult {
 	switch p.refill() {
 	case refillEnd:
 		return stepEnd
@@ -603,38 +620,48 @@ func (p *Process) hibernateLocked() {
 // dispatch runs the callback for e. It returns false when the process has
 // ended.
 func (p *Process) dispatch(e envelope) bool {
-	p.last, p.lastFrom = e.msg, e.from.caller
+	return p.dispatchMsg(e.kind, e.msg, e.from)
+}
+
+// dispatchMsg is dispatch with the envelope's fields apart.
+func (p *Process) dispatchMsg(kind envKind, msg any, from From) bool {
+	p.last, p.lastFrom = msg, from.caller
 	if p.ins != nil {
-		p.enteredMsg(e.kind, e.msg)
+		p.enteredMsg(kind, msg)
 	}
-	switch e.kind {
+	switch kind {
 	case kCall:
 		h := p.callH
 		if h == nil {
 			p.missing("HandleCall")
 			return false
 		}
-		reply, err := h.HandleCall(p, e.from, e.msg)
-		return p.afterCall(e.from, reply, err)
+		reply, err := h.HandleCall(p, from, msg)
+		if err == nil && p.act != actContinue && !p.dead.Load() {
+			// The usual result: sent at the next lock (see afterCall).
+			p.replyTo, p.replyVal = from, reply
+			return true
+		}
+		return p.afterCall(from, reply, err)
 	case kCast:
 		h := p.castH
 		if h == nil {
 			p.missing("HandleCast")
 			return false
 		}
-		if err := h.HandleCast(p, e.msg); err != nil && !p.dead.Load() {
+		if err := h.HandleCast(p, msg); err != nil && !p.dead.Load() {
 			p.terminate(err, nil)
 			return false
 		}
 	case kExit:
-		sig := e.msg.(ExitSignal)
+		sig := msg.(ExitSignal)
 		if !p.parent.IsZero() && sig.From == p.parent {
 			p.terminate(sig.Reason, nil)
 			return false
 		}
 		return p.info(sig)
 	default:
-		return p.info(e.msg)
+		return p.info(msg)
 	}
 	return !p.dead.Load()
 }
