@@ -102,6 +102,39 @@ func (a Agent[S]) Update(ctx context.Context, fn func(S) S) error {
 	return err
 }
 
+// A Request is an operation on an agent's state that carries its own
+// arguments and results. Apply runs inside the agent, as Update's function
+// does: it returns the next state and stores any result in the request.
+// Requests are for callers that make many calls and want them to allocate
+// nothing. A function passed to Get or Update that captures variables is
+// allocated per call, and Get boxes its reply; a pointer to a request
+// struct is neither, and it can be reused from call to call.
+type Request[S any] interface {
+	Apply(state S) S
+}
+
+// Do runs r.Apply on the agent's state, inside the agent, keeps the state
+// it returns, and returns once that is done. Errors and deadlines are as
+// for [Get].
+//
+// When Do returns nil, Apply has run once and what it wrote to r is
+// visible to the caller. When Do returns an error, Apply may still run
+// later, as the request was sent and only the wait was abandoned: do not
+// read or reuse r then.
+func (a Agent[S]) Do(ctx context.Context, r Request[S]) error {
+	if a.rt == nil {
+		return &gen.CallError{Op: "call", To: a.to, Request: r, Err: gen.ErrNoProc}
+	}
+	v, err := gen.Call[any](ctx, a.rt, a.to, r)
+	if err != nil {
+		return err
+	}
+	if m, ok := v.(mismatch); ok {
+		return m.err
+	}
+	return nil
+}
+
 // Cast asks the agent to replace its state with what fn returns and returns
 // at once, without waiting: Elixir's Agent.cast. Like [gen.Cast] it reports
 // no failure to deliver (a dead agent drops fn); the one error is
@@ -190,13 +223,16 @@ func (s *server[S]) Init(*gen.Process) error {
 }
 
 func (s *server[S]) HandleCall(_ *gen.Process, _ gen.From, req any) (any, error) {
-	c, ok := req.(callReq[S])
-	if !ok {
-		return mismatch{err: s.typeError(req)}, nil
+	switch c := req.(type) {
+	case callReq[S]:
+		reply, next := c.apply(s.state)
+		s.state = next
+		return reply, nil
+	case Request[S]:
+		s.state = c.Apply(s.state)
+		return nil, nil
 	}
-	reply, next := c.apply(s.state)
-	s.state = next
-	return reply, nil
+	return mismatch{err: s.typeError(req)}, nil
 }
 
 func (s *server[S]) HandleCast(_ *gen.Process, msg any) error {

@@ -61,3 +61,38 @@ func ExampleGet() {
 	// Output:
 	// apples: 2 kinds: 2
 }
+
+// take is a request that removes up to n items of a kind from a stock map
+// and reports how many it took. One take can be reused for many calls.
+type take struct {
+	kind  string
+	n     int
+	taken int // the result, written inside the agent
+}
+
+func (t *take) Apply(m map[string]int) map[string]int {
+	t.taken = min(t.n, m[t.kind])
+	m[t.kind] -= t.taken
+	return m
+}
+
+func ExampleAgent_Do() {
+	rt := gen.NewRuntime(gen.Options{Logger: slog.New(slog.DiscardHandler)})
+	defer rt.Close()
+	ctx := context.Background()
+
+	stock, _ := agent.Start(ctx, rt, func() map[string]int {
+		return map[string]int{"apples": 3}
+	})
+	t := &take{kind: "apples", n: 2}
+	for range 2 {
+		if err := stock.Do(ctx, t); err != nil {
+			fmt.Println("do:", err)
+			return
+		}
+		fmt.Println("took:", t.taken)
+	}
+	// Output:
+	// took: 2
+	// took: 1
+}

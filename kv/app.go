@@ -187,31 +187,48 @@ func bucketErr(err error) error {
 // Put sets key to value in a bucket. It returns ErrNotFound for a missing
 // bucket.
 func (a *App) Put(ctx context.Context, bucket, key, value string) error {
-	b, ok := a.Lookup(bucket)
-	if !ok {
-		return ErrNotFound
-	}
-	return bucketErr(b.Put(ctx, key, value))
+	var o ops
+	return a.put(ctx, &o, bucket, key, value)
 }
 
 // Get returns the value of key in a bucket: "" for a missing key, and
 // ErrNotFound for a missing bucket.
 func (a *App) Get(ctx context.Context, bucket, key string) (string, error) {
-	b, ok := a.Lookup(bucket)
-	if !ok {
-		return "", ErrNotFound
-	}
-	v, err := b.Get(ctx, key)
-	return v, bucketErr(err)
+	var o ops
+	return a.get(ctx, &o, bucket, key)
 }
 
 // Delete removes key from a bucket and returns the old value. It returns
 // ErrNotFound for a missing bucket.
 func (a *App) Delete(ctx context.Context, bucket, key string) (string, error) {
+	var o ops
+	return a.delete(ctx, &o, bucket, key)
+}
+
+// put, get and delete are Put, Get and Delete with the caller's reusable
+// operations.
+func (a *App) put(ctx context.Context, o *ops, bucket, key, value string) error {
+	b, ok := a.Lookup(bucket)
+	if !ok {
+		return ErrNotFound
+	}
+	return bucketErr(o.putIn(ctx, b, key, value))
+}
+
+func (a *App) get(ctx context.Context, o *ops, bucket, key string) (string, error) {
 	b, ok := a.Lookup(bucket)
 	if !ok {
 		return "", ErrNotFound
 	}
-	v, err := b.Delete(ctx, key)
+	v, err := o.getIn(ctx, b, key)
+	return v, bucketErr(err)
+}
+
+func (a *App) delete(ctx context.Context, o *ops, bucket, key string) (string, error) {
+	b, ok := a.Lookup(bucket)
+	if !ok {
+		return "", ErrNotFound
+	}
+	v, err := o.deleteIn(ctx, b, key)
 	return v, bucketErr(err)
 }

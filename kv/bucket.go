@@ -16,11 +16,10 @@ type Bucket struct {
 // bucket is a bucket agent's state. It lives inside the agent and is only
 // touched there.
 type bucket struct {
+	rt   *gen.Runtime
 	data map[string]string
 	subs map[gen.PID]struct{} // processes that receive an Event per change
 }
-
-func newBucket() *bucket { return &bucket{data: map[string]string{}} }
 
 // An Event tells a subscriber of a bucket about one change: a PUT (Deleted
 // false) or a DELETE.
@@ -35,37 +34,112 @@ type Event struct {
 // (gen.WithInlineCalls): a request then costs no goroutine switch, which on
 // a lightly loaded machine is most of its cost.
 func startBucket(rt *gen.Runtime) func(ctx context.Context) (gen.PID, error) {
-	return agent.StartFunc(rt, newBucket, gen.WithInlineCalls())
+	init := func() *bucket { return &bucket{rt: rt, data: map[string]string{}} }
+	return agent.StartFunc(rt, init, gen.WithInlineCalls())
 }
 
 // PID returns the bucket's process.
 func (b Bucket) PID() gen.PID { pid, _ := b.a.Dest().(gen.PID); return pid }
 
+// The bucket's operations are agent requests (agent.Request) rather than
+// functions: a connection reuses one of each for all its commands, so a
+// PUT or a GET allocates nothing. An operation whose call failed may still
+// be applied later, so it is never reused after an error (see ops).
+
+type putOp struct{ key, value string }
+
+func (o *putOp) Apply(s *bucket) *bucket {
+	s.data[o.key] = o.value
+	s.notify(Event{Key: o.key, Value: o.value})
+	return s
+}
+
+type getOp struct{ key, value string }
+
+func (o *getOp) Apply(s *bucket) *bucket {
+	o.value = s.data[o.key]
+	return s
+}
+
+type deleteOp struct{ key, old string }
+
+func (o *deleteOp) Apply(s *bucket) *bucket {
+	o.old = s.data[o.key]
+	delete(s.data, o.key)
+	s.notify(Event{Key: o.key, Deleted: true})
+	return s
+}
+
+// ops holds one reusable operation of each kind, for a caller that runs
+// one command at a time (a connection). Its methods drop an operation whose
+// call failed, as the bucket may apply it late.
+type ops struct {
+	put *putOp
+	get *getOp
+	del *deleteOp
+}
+
+func (o *ops) putIn(ctx context.Context, b Bucket, key, value string) error {
+	if o.put == nil {
+		o.put = new(putOp)
+	}
+	op := o.put
+	op.key, op.value = key, value
+	if err := b.a.Do(ctx, op); err != nil {
+		o.put = nil // the bucket may still read it
+		return err
+	}
+	op.key, op.value = "", "" // keep no request's strings alive
+	return nil
+}
+
+func (o *ops) getIn(ctx context.Context, b Bucket, key string) (string, error) {
+	if o.get == nil {
+		o.get = new(getOp)
+	}
+	op := o.get
+	op.key = key
+	if err := b.a.Do(ctx, op); err != nil {
+		o.get = nil
+		return "", err
+	}
+	v := op.value
+	op.key, op.value = "", ""
+	return v, nil
+}
+
+func (o *ops) deleteIn(ctx context.Context, b Bucket, key string) (string, error) {
+	if o.del == nil {
+		o.del = new(deleteOp)
+	}
+	op := o.del
+	op.key = key
+	if err := b.a.Do(ctx, op); err != nil {
+		o.del = nil
+		return "", err
+	}
+	old := op.old
+	op.key, op.old = "", ""
+	return old, nil
+}
+
 // Get returns the value of key, and "" for a missing key (the guide's nil).
 func (b Bucket) Get(ctx context.Context, key string) (string, error) {
-	return agent.Get(ctx, b.a, func(s *bucket) string { return s.data[key] })
+	var o ops
+	return o.getIn(ctx, b, key)
 }
 
 // Put sets key to value and tells the subscribers.
 func (b Bucket) Put(ctx context.Context, key, value string) error {
-	rt := b.a.Runtime()
-	return b.a.Update(ctx, func(s *bucket) *bucket {
-		s.data[key] = value
-		s.notify(rt, Event{Key: key, Value: value})
-		return s
-	})
+	var o ops
+	return o.putIn(ctx, b, key, value)
 }
 
 // Delete removes key and returns its old value ("" when it was missing),
 // and tells the subscribers.
 func (b Bucket) Delete(ctx context.Context, key string) (string, error) {
-	rt := b.a.Runtime()
-	return agent.GetAndUpdate(ctx, b.a, func(s *bucket) (string, *bucket) {
-		old := s.data[key]
-		delete(s.data, key)
-		s.notify(rt, Event{Key: key, Deleted: true})
-		return old, s
-	})
+	var o ops
+	return o.deleteIn(ctx, b, key)
 }
 
 // Subscribe makes the process pid receive an [Event] message for every
@@ -82,12 +156,12 @@ func (b Bucket) Subscribe(ctx context.Context, pid gen.PID) error {
 
 // notify sends ev to the live subscribers and forgets the dead ones.
 // Mailboxes are unbounded, so a slow subscriber never blocks the bucket.
-func (s *bucket) notify(rt *gen.Runtime, ev Event) {
+func (s *bucket) notify(ev Event) {
 	for pid := range s.subs {
-		if !rt.Alive(pid) {
+		if !s.rt.Alive(pid) {
 			delete(s.subs, pid)
 			continue
 		}
-		_ = gen.Send(rt, pid, ev)
+		_ = gen.Send(s.rt, pid, ev)
 	}
 }

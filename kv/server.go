@@ -128,6 +128,7 @@ func (a *App) serve(ctx context.Context, conn net.Conn) error {
 		}
 	}()
 	var out []byte
+	var o ops // reused by every command of the connection
 	for {
 		line, err := lines.ReadLine()
 		switch {
@@ -144,7 +145,7 @@ func (a *App) serve(ctx context.Context, conn net.Conn) error {
 		if err != nil {
 			out = AppendUnknownCommand(out)
 		} else {
-			out, err = a.run(work, ctx, cmd, out, w, &sub)
+			out, err = a.run(work, ctx, cmd, out, w, &sub, &o)
 			if err != nil {
 				_ = w.write(AppendError(out[:0]))
 				return err
@@ -163,7 +164,7 @@ func (a *App) serve(ctx context.Context, conn net.Conn) error {
 
 // run executes one command and appends its reply to out. An error is the
 // guide's {:error, e}: the connection replies ERROR and exits with e.
-func (a *App) run(ctx, task context.Context, cmd Command, out []byte, w *connWriter, sub *gen.PID) ([]byte, error) {
+func (a *App) run(ctx, task context.Context, cmd Command, out []byte, w *connWriter, sub *gen.PID, o *ops) ([]byte, error) {
 	switch cmd.Op {
 	case OpCreate:
 		if _, err := a.Create(ctx, cmd.Bucket); err != nil {
@@ -171,12 +172,12 @@ func (a *App) run(ctx, task context.Context, cmd Command, out []byte, w *connWri
 		}
 		return AppendOK(out), nil
 	case OpPut:
-		return reply(out, a.Put(ctx, cmd.Bucket, cmd.Key, cmd.Value), AppendOK)
+		return reply(out, a.put(ctx, o, cmd.Bucket, cmd.Key, cmd.Value), AppendOK)
 	case OpGet:
-		v, err := a.Get(ctx, cmd.Bucket, cmd.Key)
+		v, err := a.get(ctx, o, cmd.Bucket, cmd.Key)
 		return reply(out, err, func(out []byte) []byte { return AppendValue(out, v) })
 	case OpDelete:
-		_, err := a.Delete(ctx, cmd.Bucket, cmd.Key)
+		_, err := a.delete(ctx, o, cmd.Bucket, cmd.Key)
 		return reply(out, err, AppendOK)
 	case OpSubscribe:
 		b, ok := a.Lookup(cmd.Bucket)
