@@ -223,14 +223,15 @@ func (s *server[S]) Init(*gen.Process) error {
 }
 
 func (s *server[S]) HandleCall(_ *gen.Process, _ gen.From, req any) (any, error) {
+	// Request first: the form for callers who count instructions.
 	switch c := req.(type) {
+	case Request[S]:
+		s.state = c.Apply(s.state)
+		return nil, nil
 	case callReq[S]:
 		reply, next := c.apply(s.state)
 		s.state = next
 		return reply, nil
-	case Request[S]:
-		s.state = c.Apply(s.state)
-		return nil, nil
 	}
 	return mismatch{err: s.typeError(req)}, nil
 }

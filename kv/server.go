@@ -118,7 +118,7 @@ func (w *connWriter) write(b []byte) error {
 func (a *App) serve(ctx context.Context, conn net.Conn) error {
 	defer conn.Close()
 	defer context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })()
-	work := context.WithoutCancel(ctx) // a command in progress runs to its end
+	work := &detached{ctx} // a command in progress runs to its end
 	w := &connWriter{conn: conn}
 	lines := NewLineReader(conn)
 	var sub gen.PID
@@ -232,3 +232,14 @@ func (s *subscriber) HandleInfo(p *gen.Process, msg any) error {
 	}
 	return nil
 }
+
+// detached is context.WithoutCancel for a connection's commands: never done,
+// no deadline, parent's values. The standard one allocates on every Value
+// call (it boxes itself to walk up the chain), and every call into a bucket
+// asks its context which process calls.
+type detached struct{ parent context.Context }
+
+func (*detached) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (*detached) Done() <-chan struct{}       { return nil }
+func (*detached) Err() error                  { return nil }
+func (d *detached) Value(key any) any         { return d.parent.Value(key) }
