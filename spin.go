@@ -151,10 +151,15 @@ func (l *spinLock) stripe() *lockStripe {
 	return &lockStripes[(h>>3)%uintptr(len(lockStripes))]
 }
 
-// spinBeforeYield was tuned on 2 cores: 16 starved a single sender's
-// consumer (0.4x of the floor), 200 serves both one and eight senders.
-// yieldsBeforeSleep bounds the yields after it.
+// spinBeforeYield was tuned on 2 cores with eight senders casting to one
+// process, the consumer sharing the two processors with them. With 200
+// spins the senders took turns at the lock across the processors and kept
+// the consumer waiting: 0.66x of a channel's throughput in BenchmarkCast8,
+// 0.7-1.0x in the harness's W2. With 0 to 30 a sender that does not get the
+// lock at once soon yields its processor, often to the consumer, which then
+// drains the queue in one batch: 0.8-1.1x and 1.4-1.6x. One sender is no
+// slower. yieldsBeforeSleep bounds the yields after it.
 const (
-	spinBeforeYield   = 200
+	spinBeforeYield   = 8
 	yieldsBeforeSleep = 20
 )

@@ -63,7 +63,7 @@ type rowResult struct {
 }
 
 var (
-	runsFlag  = flag.Int("runs", 5, "runs per row; the table shows the median")
+	runsFlag  = flag.Int("runs", 9, "runs per row; the table shows the median")
 	onlyFlag  = flag.String("only", "", "comma-separated subset of workloads: W1,W1i,W1h,W2,W3,W4,W5 (W3s: spawn+stop only, W3m: memory only)")
 	quickFlag = flag.Bool("quick", false, "smaller sizes, for a smoke run (under a minute)")
 	verbose   = flag.Bool("v", false, "print every run's values to stderr")
