@@ -122,17 +122,8 @@ type Request[S any] interface {
 // later, as the request was sent and only the wait was abandoned: do not
 // read or reuse r then.
 func (a Agent[S]) Do(ctx context.Context, r Request[S]) error {
-	if a.rt == nil {
-		return &gen.CallError{Op: "call", To: a.to, Request: r, Err: gen.ErrNoProc}
-	}
-	v, err := gen.Call[any](ctx, a.rt, a.to, r)
-	if err != nil {
-		return err
-	}
-	if m, ok := v.(mismatch); ok {
-		return m.err
-	}
-	return nil
+	_, err := a.call(ctx, r)
+	return err
 }
 
 // Cast asks the agent to replace its state with what fn returns and returns
@@ -162,21 +153,31 @@ func (a Agent[S]) Stop(ctx context.Context, reason error) error {
 
 // call runs fn in the agent and returns its reply as an R.
 func call[S, R any](ctx context.Context, a Agent[S], req callReq[S]) (R, error) {
-	var zero R
+	v, err := a.call(ctx, req)
+	if err != nil {
+		var zero R
+		return zero, err
+	}
+	r, _ := v.(R) // v is nil when fn's result is a nil interface or pointer
+	return r, nil
+}
+
+// call sends req (a callReq or a Request) to the agent and returns its
+// reply, or the error of the call or of a request of the wrong state type.
+func (a Agent[S]) call(ctx context.Context, req any) (any, error) {
 	if a.rt == nil {
-		return zero, &gen.CallError{Op: "call", To: a.to, Request: req, Err: gen.ErrNoProc}
+		return nil, &gen.CallError{Op: "call", To: a.to, Request: req, Err: gen.ErrNoProc}
 	}
 	// Call[any] so that a reply which happens to be an error value is
 	// returned as the value it is, not as Call's error.
 	v, err := gen.Call[any](ctx, a.rt, a.to, req)
 	if err != nil {
-		return zero, err
+		return nil, err
 	}
 	if m, ok := v.(mismatch); ok {
-		return zero, m.err
+		return nil, m.err
 	}
-	r, _ := v.(R) // v is nil when fn's result is a nil interface or pointer
-	return r, nil
+	return v, nil
 }
 
 // server is the agent process's server: the state and the callbacks that
