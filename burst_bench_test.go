@@ -131,13 +131,15 @@ func BenchmarkW5BySrvFresh(b *testing.B) {
 }
 
 // withFreshServers runs f, timed, on a fresh runtime with 10k servers that
-// have Init, made and closed outside the timing.
+// have Init, made, called once (which starts their goroutines, as the
+// harness does on both sides) and closed outside the timing.
 func withFreshServers(b *testing.B, f func(rt *gen.Runtime, pids []gen.PID)) {
 	b.StopTimer()
 	rt, _ := newRuntime(b)
 	pids := make([]gen.PID, 10000)
 	for i := range pids {
 		pids[i], _ = gen.Start(context.Background(), rt, &tallyInit{})
+		_, _ = gen.Call[int](context.Background(), rt, pids[i], nil)
 	}
 	b.StartTimer()
 	f(rt, pids)
@@ -183,44 +185,75 @@ func BenchmarkW5Interleaved(b *testing.B) {
 // BenchmarkFloorW5Interleaved is W5 interleaved with goroutines and
 // buffered channels.
 func BenchmarkFloorW5Interleaved(b *testing.B) {
-	type fmsg struct {
-		v     any
-		reply chan int
-	}
 	var msg any = 1
 	for b.Loop() {
-		b.StopTimer()
-		ins := make([]chan fmsg, 10000)
-		var wg sync.WaitGroup
-		for i := range ins {
-			ins[i] = make(chan fmsg, 101)
-			wg.Go(func() {
-				n := 0
-				for m := range ins[i] {
-					if m.reply != nil {
-						m.reply <- n
-						continue
-					}
-					n++
+		withFloorServers(b, func(ins []chan floorMsg, reply chan int) {
+			for range 100 {
+				for _, in := range ins {
+					in <- floorMsg{v: msg}
 				}
-			})
-		}
-		reply := make(chan int, 1)
-		b.StartTimer()
-		for range 100 {
-			for _, in := range ins {
-				in <- fmsg{v: msg}
 			}
-		}
-		for _, in := range ins {
-			in <- fmsg{reply: reply}
-			<-reply
-		}
-		b.StopTimer()
-		for _, in := range ins {
-			close(in)
-		}
-		wg.Wait()
-		b.StartTimer()
+			floorCallEach(ins, reply)
+		})
+	}
+}
+
+// BenchmarkFloorW5BySrv is W5 "by server" with goroutines and buffered
+// channels.
+func BenchmarkFloorW5BySrv(b *testing.B) {
+	var msg any = 1
+	for b.Loop() {
+		withFloorServers(b, func(ins []chan floorMsg, reply chan int) {
+			for _, in := range ins {
+				for range 100 {
+					in <- floorMsg{v: msg}
+				}
+			}
+			floorCallEach(ins, reply)
+		})
+	}
+}
+
+type floorMsg struct {
+	v     any
+	reply chan int
+}
+
+// withFloorServers runs f, timed, with 10k goroutines each reading a
+// buffered channel of its own, each answered one request before the timing
+// (as withFreshServers does for Gen), and stopped after it.
+func withFloorServers(b *testing.B, f func(ins []chan floorMsg, reply chan int)) {
+	b.StopTimer()
+	ins := make([]chan floorMsg, 10000)
+	var wg sync.WaitGroup
+	for i := range ins {
+		ins[i] = make(chan floorMsg, 101)
+		wg.Go(func() {
+			n := 0
+			for m := range ins[i] {
+				if m.reply != nil {
+					m.reply <- n
+					continue
+				}
+				n++
+			}
+		})
+	}
+	reply := make(chan int, 1)
+	floorCallEach(ins, reply)
+	b.StartTimer()
+	f(ins, reply)
+	b.StopTimer()
+	for _, in := range ins {
+		close(in)
+	}
+	wg.Wait()
+	b.StartTimer()
+}
+
+func floorCallEach(ins []chan floorMsg, reply chan int) {
+	for _, in := range ins {
+		in <- floorMsg{reply: reply}
+		<-reply
 	}
 }

@@ -458,6 +458,14 @@ func Send[D Dest](rt *Runtime, to D, msg any) error {
 }
 
 func send[D Dest](rt *Runtime, to D, e envelope) error {
+	if pid, ok := any(to).(PID); ok && rt.isLocal(pid) {
+		// The usual case, without resolve's calls and copies. Keys are
+		// never reused, so a missing one is a dead process: dropped.
+		if p := rt.table.lookup(pid.key()); p != nil {
+			return p.push(e)
+		}
+		return nil
+	}
 	p, err := resolve(rt, to)
 	if err != nil {
 		if _, down := err.(*NodeDownError); down {

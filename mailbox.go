@@ -198,6 +198,16 @@ func (p *Process) push(e envelope) error {
 		return nil
 	}
 	p.mu.Lock()
+	// The usual case under the lock: the goroutine runs (or was claimed)
+	// and the queue has room. This is enqueueLocked's default path,
+	// written out without its calls and copies.
+	if n := len(p.q); n < cap(p.q) && e.kind <= kCast && p.mu.park != parkOpen && p.mu.park != parkClosed &&
+		p.state == alive && p.limit == 0 && !p.hib {
+		p.q = p.q[:n+1]
+		p.q[n] = e
+		p.mu.Unlock()
+		return nil
+	}
 	if !p.roomLocked() {
 		p.makeRoomLocked()
 	}

@@ -137,8 +137,8 @@ func floorFanOut(servers, perSrv int, interleaved bool) sample {
 		wg.Go(func() { floorCounter(ins[i]) })
 	}
 	reply := make(chan any, 1)
-	// Every goroutine has run and waits on its channel, as every Gen server
-	// has run its Init and waits for a message: one request each, untimed.
+	// Every goroutine has run and waits on its channel: one request each,
+	// untimed, as on Gen's side (genFanOut).
 	for _, in := range ins {
 		in <- fmsg{v: syncMsg, reply: reply}
 		<-reply

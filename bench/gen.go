@@ -295,6 +295,14 @@ func genFanOut(servers, perSrv int, interleaved bool) sample {
 		pids[i], err = gen.Start(ctx, rt, &counter{})
 		must(err)
 	}
+	// One request each, untimed, as the floor does: a Gen server starts its
+	// goroutine at its first message, and the floor's goroutines were
+	// started outside the timing too. Afterwards each side's servers wait,
+	// parked, for a message.
+	for _, pid := range pids {
+		_, err := gen.Call[int](ctx, rt, pid, syncMsg)
+		must(err)
+	}
 	d, _ := timed(func() {
 		if interleaved {
 			for range perSrv {
