@@ -459,8 +459,8 @@ func Send[D Dest](rt *Runtime, to D, msg any) error {
 
 func send[D Dest](rt *Runtime, to D, e envelope) error {
 	if pid, ok := any(to).(PID); ok && rt.isLocal(pid) {
-		// The usual case, without resolve's calls and copies. Keys are
-		// never reused, so a missing one is a dead process: dropped.
+		// The usual case, without resolve's call and copies. A missing
+		// process is a dead one: the message is dropped.
 		if p := rt.table.lookup(pid.key()); p != nil {
 			return p.push(e)
 		}
@@ -480,6 +480,14 @@ func send[D Dest](rt *Runtime, to D, e envelope) error {
 func resolve[D Dest](rt *Runtime, to D) (*Process, error) {
 	switch d := any(to).(type) {
 	case PID:
+		if rt.isLocal(d) {
+			// Keys are never reused: a local PID's key finds its
+			// process or none.
+			if p := rt.table.lookup(d.key()); p != nil {
+				return p, nil
+			}
+			return nil, ErrNoProc
+		}
 		return rt.resolvePID(d)
 	case Name:
 		return rt.resolveName(d)
