@@ -233,6 +233,18 @@ func (p *Process) push(e envelope) error {
 // so the caller fails at once instead of waiting.
 func (p *Process) pushCall(e *envelope) error {
 	p.mu.Lock()
+	// The usual case for a call: the goroutine waits with nothing queued.
+	// This is enqueueLocked's parkOpen path, written out.
+	if p.mu.park == parkOpen && cap(p.batch) > 0 && p.state == alive && p.limit == 0 {
+		p.watchLocked(e.from)
+		p.mu.park = parkClaimed
+		p.batch = p.batch[:1]
+		p.batch[0] = *e
+		p.bi = 0
+		p.mu.Unlock()
+		p.wake <- struct{}{}
+		return nil
+	}
 	if !p.roomLocked() {
 		p.makeRoomLocked()
 	}

@@ -471,7 +471,7 @@ func (p *Process) refill() refillResult {
 			p.sendReply()
 			return refillSys
 		}
-	} else if p.takeLocked() {
+	} else if len(p.q) > 0 && p.takeLocked() {
 		p.mu.Unlock()
 		p.sendReply()
 		return refillAgain
