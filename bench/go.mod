@@ -6,6 +6,7 @@ require github.com/gen-go/gen v0.0.0
 
 require (
 	github.com/prometheus/client_golang v1.25.0
+	go.uber.org/goleak v1.3.0
 	golang.org/x/sync v0.24.0
 )
 

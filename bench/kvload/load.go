@@ -17,6 +17,7 @@ import (
 type result struct {
 	server    string
 	conns     int
+	round     int // which round of the level, from 0
 	ops       int // requests completed in the timed window (a PUT or a GET is one)
 	opsPerSec float64
 	p50, p99  time.Duration

@@ -5,7 +5,7 @@
 //
 // Run it from the bench directory:
 //
-//	go run ./kvload                 # all three, 1/16/256 connections, 3 s per level
+//	go run ./kvload                 # all three, 1/16/256 connections, 5 rounds of 3 s per level
 //	go run ./kvload -quick          # 1 s per level
 //	go run ./kvload -servers floor,elixir
 //	go run ./kvload -addr gen=127.0.0.1:4040   # a server that is already running
@@ -26,7 +26,10 @@
 //
 // For each level it reports requests per second, p50 and p99 latency, and
 // the server's CPU time per request: utime+stime from /proc/<pid>/stat,
-// read before and after the timed window. For -addr servers the pid is
+// read before and after the timed window. Each level runs in rounds, the
+// servers one after the other in each round; the table shows each
+// column's median over the rounds, and each of Gen's ratios is the median
+// over the rounds of its ratio within a round. For -addr servers the pid is
 // found from the listening socket in /proc when possible.
 package main
 
@@ -53,7 +56,7 @@ var (
 	addrFlag    = flag.String("addr", "", "comma-separated name=host:port of servers already running; they replace the started ones of that name (or add one)")
 	connsFlag   = flag.String("conns", "1,16,256", "comma-separated connection counts, one level each")
 	durFlag     = flag.Duration("duration", 3*time.Second, "timed window per level")
-	runsFlag    = flag.Int("runs", 1, "rounds per level; the table shows each column's median")
+	runsFlag    = flag.Int("runs", 5, "rounds per level; the table shows each column's median, and each ratio is the median of its rounds' ratios")
 	warmFlag    = flag.Duration("warmup", 500*time.Millisecond, "untimed load before each level's window")
 	quickFlag   = flag.Bool("quick", false, "short levels (1 s, 200 ms warm-up), for a smoke run")
 	bucketsFlag = flag.Int("buckets", 16, "buckets shared by the connections: connection i uses bucket i mod buckets")
@@ -148,6 +151,7 @@ func run() int {
 					continue
 				}
 				logf("%s: %d conns: %.0f req/s, p50 %s, p99 %s, CPU %s µs/req", t.name, n, r.opsPerSec, fmtDur(r.p50), fmtDur(r.p99), fmtCPU(r.cpuPerOp))
+				r.round = round
 				key := fmt.Sprint(t.name, n)
 				samples[key] = append(samples[key], r)
 			}
@@ -161,7 +165,7 @@ func run() int {
 			}
 		}
 	}
-	printReport(os.Stdout, results, levels, loadStart, loadAvg())
+	printReport(os.Stdout, results, samples, levels, loadStart, loadAvg())
 	if failed {
 		return 1
 	}

@@ -5,7 +5,11 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // TestFloorConformance builds kvfloor, starts it as kvload does, checks it
 // and puts it under a short load, and stops it: it must exit 0.
@@ -80,5 +84,45 @@ func TestMedian(t *testing.T) {
 	m := median(rs)
 	if m.opsPerSec != 2 || m.p99 != 20 || m.cpuPerOp != 2 {
 		t.Errorf("median = %+v", m)
+	}
+}
+
+// TestPairedRatio takes the throughputs of the 22:10 invocation in
+// bench/README.md, where the machine got three times faster between the
+// second and the fourth round: the ratio of the medians (80582/140330)
+// compares a slow round of Gen's with a fast one of the floor's, while each
+// round's own ratio compares like with like.
+func TestPairedRatio(t *testing.T) {
+	gen := []result{
+		{round: 0, opsPerSec: 35814}, {round: 1, opsPerSec: 49143}, {round: 2, opsPerSec: 80582},
+		{round: 3, opsPerSec: 126235}, {round: 4, opsPerSec: 141467},
+	}
+	floor := []result{
+		{round: 0, opsPerSec: 46358}, {round: 1, opsPerSec: 42221}, {round: 2, opsPerSec: 140330},
+		{round: 3, opsPerSec: 144860}, {round: 4, opsPerSec: 163168},
+	}
+	perSec := func(g, o *result) (float64, bool) { return g.opsPerSec / o.opsPerSec, true }
+	got, n := pairedRatio(gen, floor, perSec)
+	// Rounds: 0.773, 1.164, 0.574, 0.871, 0.867; the median is round 4's.
+	if want := 141467.0 / 163168; n != 5 || got != want {
+		t.Errorf("pairedRatio = %v over %d rounds; want %v over 5", got, n, want)
+	}
+	if m := median(gen).opsPerSec / median(floor).opsPerSec; m > 0.6 {
+		t.Errorf("ratio of the medians = %v; the example expects it below 0.6", m)
+	}
+
+	// A round that one side lacks (its server failed) is left out: rounds
+	// 1-3 remain, 1.164, 0.574 and 0.871.
+	got, n = pairedRatio(gen[:4], floor[1:], perSec)
+	if want := 126235.0 / 144860; n != 3 || got != want {
+		t.Errorf("pairedRatio of rounds 1-3 = %v over %d; want %v over 3", got, n, want)
+	}
+	// An even count takes the mean of the middle two.
+	got, n = pairedRatio(gen[2:4], floor[2:4], perSec)
+	if want := (80582.0/140330 + 126235.0/144860) / 2; n != 2 || got != want {
+		t.Errorf("pairedRatio of rounds 2-3 = %v over %d; want %v over 2", got, n, want)
+	}
+	if _, n := pairedRatio(gen[:1], floor[1:], perSec); n != 0 {
+		t.Errorf("no common round: %d rounds", n)
 	}
 }
