@@ -126,3 +126,15 @@ func TestPairedRatio(t *testing.T) {
 		t.Errorf("no common round: %d rounds", n)
 	}
 }
+
+func TestRatioFormat(t *testing.T) {
+	tg := ratioTarget{atMost: true, limit: 0.5}
+	for v, want := range map[float64]string{0.503: "0.503", 0.498: "0.498", 0.507: "0.51", 0.5: "0.50", 0.46: "0.46", 1.234: "1.23"} {
+		if got := tg.format(v); got != want {
+			t.Errorf("format(%v) = %q; want %q", v, got, want)
+		}
+	}
+	if tg.verdict(0.503) != "MISS" || tg.verdict(0.5) != "PASS" {
+		t.Error("verdict at most 0.5: want MISS for 0.503 and PASS for 0.5")
+	}
+}

@@ -54,9 +54,9 @@ func printReport(w io.Writer, results []result, samples map[string][]result, lev
 			if g != nil && o != nil {
 				paired, rounds := pairedRatio(samples[fmt.Sprint("gen", n)], samples[fmt.Sprint(rt.other, n)], rt.value)
 				if rounds > 0 {
-					cell = fmt.Sprintf(" %.2f %s", paired, rt.verdict(paired))
+					cell = fmt.Sprintf(" %s %s", rt.format(paired), rt.verdict(paired))
 					if v, ok := rt.value(g, o); ok && rounds > 1 {
-						cell += fmt.Sprintf(" (%.2f)", v)
+						cell += fmt.Sprintf(" (%s)", rt.format(v))
 					}
 					cell += " |"
 					have = true
@@ -97,6 +97,16 @@ type ratioTarget struct {
 	atMost       bool
 	limit        float64
 	other        string
+}
+
+// format shows v with two decimals, or three when two would round it onto
+// the limit from the other side (0.502 against at most 0.5).
+func (t ratioTarget) format(v float64) string {
+	two := fmt.Sprintf("%.2f", v)
+	if two == fmt.Sprintf("%.2f", t.limit) && v != t.limit {
+		return fmt.Sprintf("%.3f", v)
+	}
+	return two
 }
 
 func (t ratioTarget) verdict(v float64) string {
