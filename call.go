@@ -459,8 +459,9 @@ func Send[D Dest](rt *Runtime, to D, msg any) error {
 
 func send[D Dest](rt *Runtime, to D, e envelope) error {
 	if pid, ok := any(to).(PID); ok && rt.isLocal(pid) {
-		// The usual case, without resolve's call and copies. A missing
-		// process is a dead one: the message is dropped.
+		// The usual case, resolvePID's first branch without the calls
+		// to resolve and resolvePID. A missing process is a dead one:
+		// the message is dropped.
 		if p := rt.table.lookup(pid.key()); p != nil {
 			return p.push(e)
 		}
@@ -480,14 +481,6 @@ func send[D Dest](rt *Runtime, to D, e envelope) error {
 func resolve[D Dest](rt *Runtime, to D) (*Process, error) {
 	switch d := any(to).(type) {
 	case PID:
-		if rt.isLocal(d) {
-			// Keys are never reused: a local PID's key finds its
-			// process or none.
-			if p := rt.table.lookup(d.key()); p != nil {
-				return p, nil
-			}
-			return nil, ErrNoProc
-		}
 		return rt.resolvePID(d)
 	case Name:
 		return rt.resolveName(d)
@@ -496,10 +489,15 @@ func resolve[D Dest](rt *Runtime, to D) (*Process, error) {
 }
 
 func (rt *Runtime) resolvePID(d PID) (*Process, error) {
-	if p := rt.lookup(d); p != nil {
-		return p, nil
+	if rt.isLocal(d) {
+		// Keys are never reused: a local PID's key finds its process
+		// or none.
+		if p := rt.table.lookup(d.key()); p != nil {
+			return p, nil
+		}
+		return nil, ErrNoProc
 	}
-	if d.IsZero() || rt.isLocal(d) {
+	if d.IsZero() {
 		return nil, ErrNoProc
 	}
 	return nil, &NodeDownError{Node: d.Node}
