@@ -357,7 +357,11 @@ func (p *Process) step() stepResult {
 		}
 		return p.handle(envelope{kind: kInfo, msg: Timeout{}})
 	}
-	if p.bi < len(p.batch) && !p.suspended {
+	// The batch's messages, one after another without going back to run
+	// while nothing else is due: no continue, no death, no suspension. A
+	// handover or a due timeout cannot arrive meanwhile: an inline call
+	// needs the goroutine parked, and only the goroutine sets timeoutDue.
+	for p.bi < len(p.batch) && !p.suspended {
 		if p.replyTo.slot != nil {
 			p.flushReply()
 		}
@@ -383,11 +387,12 @@ func (p *Process) step() stepResult {
 		if !p.dispatchMsg(kind, msg, from) {
 			return stepEnd
 		}
-		if p.bi < len(p.batch) || p.act == actContinue || p.suspended {
-			return stepAgain
+		if p.act == actContinue || p.dead.Load() {
+			return stepAgain // step handles both first
 		}
-		// The batch is done: go on to refill without another step.
 	}
+	// The batch is done (or the process is suspended, which refill
+	// handles): go on to refill without another step.
 	return p.refillStep()
 }
 
