@@ -3,6 +3,7 @@ package kv
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"sync"
 	"time"
@@ -102,7 +103,7 @@ func (a *App) dropWaiting() {
 // and its subscription writer.
 type connWriter struct {
 	mu   sync.Mutex
-	conn net.Conn
+	conn io.Writer
 }
 
 func (w *connWriter) write(b []byte) error {
@@ -119,8 +120,9 @@ func (a *App) serve(ctx context.Context, conn net.Conn) error {
 	defer conn.Close()
 	defer context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })()
 	work := &detached{ctx} // a command in progress runs to its end
-	w := &connWriter{conn: conn}
-	lines := NewLineReader(conn)
+	rw := connIO(conn)
+	w := &connWriter{conn: rw}
+	lines := NewLineReader(rw)
 	var sub gen.PID
 	defer func() {
 		if !sub.IsZero() {
