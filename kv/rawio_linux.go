@@ -81,14 +81,12 @@ func (r *rawIO) Read(b []byte) (int, error) {
 	case n == 0:
 		return 0, io.EOF
 	}
-	raceWrite(b[:n])
 	return int(n), nil
 }
 
 // Write writes all of b, waiting on the poller while the socket's buffer
 // is full.
 func (r *rawIO) Write(b []byte) (int, error) {
-	raceRead(b)
 	var n int
 	var errno syscall.Errno
 	err := r.rc.Write(func(fd uintptr) bool {

@@ -1,6 +1,0 @@
-//go:build linux && !race
-
-package kv
-
-func raceRead([]byte)  {}
-func raceWrite([]byte) {}
