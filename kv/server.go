@@ -3,7 +3,6 @@ package kv
 import (
 	"context"
 	"errors"
-	"io"
 	"net"
 	"sync"
 	"time"
@@ -103,7 +102,7 @@ func (a *App) dropWaiting() {
 // and its subscription writer.
 type connWriter struct {
 	mu   sync.Mutex
-	conn io.Writer
+	conn net.Conn
 }
 
 func (w *connWriter) write(b []byte) error {
@@ -120,9 +119,8 @@ func (a *App) serve(ctx context.Context, conn net.Conn) error {
 	defer conn.Close()
 	defer context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })()
 	work := &detached{ctx} // a command in progress runs to its end
-	rw := connIO(conn)
-	w := &connWriter{conn: rw}
-	lines := NewLineReader(rw)
+	w := &connWriter{conn: conn}
+	lines := NewLineReader(conn)
 	var sub gen.PID
 	defer func() {
 		if !sub.IsZero() {
