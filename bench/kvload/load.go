@@ -185,8 +185,7 @@ func appendValue(dst []byte, id, iter int) []byte {
 	return dst
 }
 
-// median returns, column by column, the median of rs (the upper one of an
-// even count).
+// median returns, column by column, the median of rs.
 func median(rs []result) result {
 	m := rs[0]
 	pick := func(get func(r result) float64) float64 {
@@ -194,8 +193,7 @@ func median(rs []result) result {
 		for i, r := range rs {
 			v[i] = get(r)
 		}
-		slices.Sort(v)
-		return v[len(v)/2]
+		return medianOf(v)
 	}
 	m.opsPerSec = pick(func(r result) float64 { return r.opsPerSec })
 	m.ops = int(pick(func(r result) float64 { return float64(r.ops) }))
@@ -204,4 +202,16 @@ func median(rs []result) result {
 	m.cpuPerOp = time.Duration(pick(func(r result) float64 { return float64(r.cpuPerOp) }))
 	m.loadPerOp = time.Duration(pick(func(r result) float64 { return float64(r.loadPerOp) }))
 	return m
+}
+
+// medianOf returns the median of vs, which it sorts: the middle value, or
+// the mean of the middle two of an even count. vs must not be empty. The
+// table's columns and the judged ratios both use it.
+func medianOf(vs []float64) float64 {
+	slices.Sort(vs)
+	n := len(vs)
+	if n%2 == 1 {
+		return vs[n/2]
+	}
+	return (vs[n/2-1] + vs[n/2]) / 2
 }

@@ -85,6 +85,12 @@ func TestMedian(t *testing.T) {
 	if m.opsPerSec != 2 || m.p99 != 20 || m.cpuPerOp != 2 {
 		t.Errorf("median = %+v", m)
 	}
+	// An even count: the mean of the middle two, as pairedRatio takes it.
+	rs = append(rs, result{opsPerSec: 7, p99: 70, cpuPerOp: 8})
+	m = median(rs)
+	if m.opsPerSec != 2.5 || m.p99 != 25 || m.cpuPerOp != 2 { // (2+3)/2 in whole ns
+		t.Errorf("median of four = %+v", m)
+	}
 }
 
 // TestPairedRatio takes the throughputs of the 22:10 invocation in

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"slices"
 	"time"
 )
 
@@ -146,12 +145,7 @@ func pairedRatio(gen, other []result, value func(g, o *result) (float64, bool)) 
 	if len(vs) == 0 {
 		return 0, 0
 	}
-	slices.Sort(vs)
-	n := len(vs)
-	if n%2 == 1 {
-		return vs[n/2], n
-	}
-	return (vs[n/2-1] + vs[n/2]) / 2, n
+	return medianOf(vs), len(vs)
 }
 
 func fmtDur(d time.Duration) string {
