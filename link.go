@@ -4,13 +4,28 @@ package gen
 func (p *Process) addLink(other PID) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.state != alive {
+	if p.state != alive || !makeMapLocked(p, &p.links) {
 		return false
 	}
-	if p.links == nil {
-		p.links = make(map[PID]struct{})
-	}
 	p.links[other] = struct{}{}
+	return true
+}
+
+// makeMapLocked makes the map *m, one of p's fields guarded by p.mu, if it
+// is nil. It allocates with p.mu released (LOCKING.md) and reports false
+// when p has died meanwhile. p.mu is held on entry and on return.
+func makeMapLocked[K comparable, V any](p *Process, m *map[K]V) bool {
+	for *m == nil {
+		p.mu.Unlock()
+		fresh := make(map[K]V)
+		p.mu.Lock()
+		if p.state != alive {
+			return false
+		}
+		if *m == nil {
+			*m = fresh
+		}
+	}
 	return true
 }
 
@@ -174,15 +189,9 @@ func (rt *Runtime) remoteLinkFailed(p *Process, pid PID) {
 		return
 	}
 	p.mu.Lock()
-	p.links = ensureLinks(p.links)
-	p.links[pid] = struct{}{}
+	if p.state == alive && makeMapLocked(p, &p.links) {
+		p.links[pid] = struct{}{}
+	}
 	p.mu.Unlock()
 	rt.deliverExit(pid, p, ErrNoConnection, true)
-}
-
-func ensureLinks(m map[PID]struct{}) map[PID]struct{} {
-	if m == nil {
-		return make(map[PID]struct{})
-	}
-	return m
 }

@@ -40,12 +40,28 @@ func (p *Process) pushDown(d Down) {
 
 // addMonitor records m on p under ref. It reports false when p is dead.
 func (p *Process) addMonitor(ref Ref, m monitor) bool {
+	m.ref = ref
+	var grown []monitor
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.state != alive {
-		return false
+	for {
+		if p.state != alive {
+			return false
+		}
+		if len(p.monitors) < cap(p.monitors) {
+			break
+		}
+		if cap(grown) > len(p.monitors) {
+			p.monitors = append(grown, p.monitors...)
+			break
+		}
+		// The list is full: grow it with the lock released (LOCKING.md),
+		// then look again.
+		n := max(2*len(p.monitors), 4)
+		p.mu.Unlock()
+		grown = make([]monitor, 0, n)
+		p.mu.Lock()
 	}
-	m.ref = ref
 	p.monitors = append(p.monitors, m)
 	return true
 }
@@ -65,6 +81,17 @@ func (p *Process) removeMonitor(ref Ref) bool {
 	return false
 }
 
+// hold records that p holds the monitor ref on t (nil: the Down is sent at
+// once). The first one makes the map, outside the lock (LOCKING.md); if p
+// dies meanwhile, nothing is recorded: a dead process gets no Down.
+func (p *Process) hold(ref Ref, t *Process) {
+	p.mu.Lock()
+	if makeMapLocked(p, &p.held) {
+		p.held[ref] = t
+	}
+	p.mu.Unlock()
+}
+
 // Monitor starts watching the process at to and returns a new Ref. When that
 // process exits, this process gets one [Down] message with the Ref and the
 // exit reason; if there is no such process, the Down (reason [ErrNoProc])
@@ -79,22 +106,12 @@ func (p *Process) Monitor(to Dest) Ref {
 	t, err := p.rt.resolve(to)
 	m := monitor{owner: p, name: name}
 	if err == nil {
-		p.mu.Lock()
-		if p.held == nil {
-			p.held = make(map[Ref]*Process)
-		}
-		p.held[ref] = t
-		p.mu.Unlock()
+		p.hold(ref, t)
 		if t.addMonitor(ref, m) {
 			return ref
 		}
 	} else {
-		p.mu.Lock()
-		if p.held == nil {
-			p.held = make(map[Ref]*Process)
-		}
-		p.held[ref] = nil
-		p.mu.Unlock()
+		p.hold(ref, nil)
 	}
 	reason := ErrNoProc
 	if err != nil {
