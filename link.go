@@ -188,10 +188,8 @@ func (rt *Runtime) remoteLinkFailed(p *Process, pid PID) {
 		p.addLink(pid)
 		return
 	}
-	p.mu.Lock()
-	if p.state == alive && makeMapLocked(p, &p.links) {
-		p.links[pid] = struct{}{}
-	}
-	p.mu.Unlock()
+	// Record the link, then break it as the lost connection would: the
+	// signal consumes the link (a dead p records nothing and ignores it).
+	p.addLink(pid)
 	rt.deliverExit(pid, p, ErrNoConnection, true)
 }
