@@ -117,10 +117,20 @@ func genCast(n, senders int) sample {
 	defer rt.Close()
 	pid, err := gen.Start(ctx, rt, &counter{})
 	must(err)
-	_, err = gen.Call[int](ctx, rt, pid, syncMsg)
+	d, a, got := castBurst(rt, pid, n, senders)
+	if got != n {
+		log.Fatalf("W2 gen: server counted %d casts, want %d", got, n)
+	}
+	return rate(d, a, n)
+}
+
+// castBurst syncs with the counter pid, then times n casts to it from
+// senders goroutines and the call that returns once it has handled them
+// all. got is the count that call returns.
+func castBurst(rt *gen.Runtime, pid gen.PID, n, senders int) (d time.Duration, allocs uint64, got int) {
+	_, err := gen.Call[int](ctx, rt, pid, syncMsg)
 	must(err)
-	var got int
-	d, a := timed(func() {
+	d, allocs = timed(func() {
 		sendN(senders, n, func(k int) {
 			for range k {
 				_ = gen.Cast(rt, pid, castMsg)
@@ -129,10 +139,7 @@ func genCast(n, senders int) sample {
 		got, err = gen.Call[int](ctx, rt, pid, syncMsg)
 	})
 	must(err)
-	if got != n {
-		log.Fatalf("W2 gen: server counted %d casts, want %d", got, n)
-	}
-	return rate(d, a, n)
+	return d, allocs, got
 }
 
 // sendN splits n sends over senders goroutines (the caller's own goroutine

@@ -119,18 +119,7 @@ func metCast(n, senders int, on bool) sample {
 	rt, done := metRuntime(on)
 	pid, err := gen.Start(ctx, rt, &counter{}, gen.WithName("counter"))
 	must(err)
-	_, err = gen.Call[int](ctx, rt, pid, syncMsg)
-	must(err)
-	var got int
-	d, a := timed(func() {
-		sendN(senders, n, func(k int) {
-			for range k {
-				_ = gen.Cast(rt, pid, castMsg)
-			}
-		})
-		got, err = gen.Call[int](ctx, rt, pid, syncMsg)
-	})
-	must(err)
+	d, a, got := castBurst(rt, pid, n, senders)
 	if got != n {
 		log.Fatalf("MET W2: server counted %d casts, want %d", got, n)
 	}
